@@ -1,0 +1,123 @@
+#pragma once
+// The log: a partitioned, durable record stream (Kafka's model).
+//
+// This header is the whole interface the rest of squall sees. Two backends
+// implement it: the embedded log (SQLite, one file under the data dir) and
+// Apache Kafka. Keep it narrow: produce, poll a batch, commit.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace squall::log {
+
+struct Header {
+  std::string key;
+  std::string value;
+  bool operator==(const Header&) const = default;
+};
+
+struct Record {
+  std::string key;                  // partitioning key (the city id for weather)
+  std::string value;                // payload bytes (raw OWM JSON for weather)
+  std::vector<Header> headers;
+  std::int64_t timestamp_ms = 0;    // producer's timestamp
+  bool operator==(const Record&) const = default;
+
+  // Value of the first header named `name`, if any.
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+struct ConsumedRecord {
+  TopicPartition where;
+  std::int64_t offset = 0;
+  Record record;
+};
+
+// Next offset to read per partition: what a consumer commits.
+struct CommitPosition {
+  TopicPartition where;
+  std::int64_t next_offset = 0;
+  bool operator==(const CommitPosition&) const = default;
+};
+
+struct PollResult {
+  std::vector<ConsumedRecord> records;
+  // True when, after this batch, every assigned partition is at its end:
+  // nothing more is in the log for this consumer right now.
+  bool caught_up = false;
+};
+
+struct TopicInfo {
+  std::string name;
+  std::int32_t partitions = 0;
+};
+
+class Producer {
+ public:
+  virtual ~Producer() = default;
+  // Appends records to `topic`, each to the partition its key hashes to.
+  // Success means the records are durable (embedded) or acknowledged by the
+  // broker after flush() (Kafka).
+  virtual Result<void> produce(std::string_view topic, std::span<const Record> records) = 0;
+  // Waits until everything produced so far is acknowledged.
+  virtual Result<void> flush() = 0;
+};
+
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+  // Returns up to `max_records` records in offset order per partition,
+  // waiting at most `timeout_ms` when nothing is available.
+  virtual Result<PollResult> poll(std::size_t max_records, int timeout_ms) = 0;
+  // Records that processing reached these positions; after a restart the
+  // group resumes from the last committed position.
+  virtual Result<void> commit(std::span<const CommitPosition> positions) = 0;
+  // Records still to be read by this group across its partitions.
+  virtual Result<std::int64_t> lag() = 0;
+};
+
+// Kafka's default partitioner: murmur2 of the key bytes, sign bit cleared,
+// modulo the partition count. Both backends route keys with it, so a city
+// lands on the same partition number whichever log holds it.
+std::uint32_t murmur2(std::string_view data);
+std::int32_t partition_for_key(std::string_view key, std::int32_t partitions);
+
+}  // namespace squall::log
+
+namespace squall::log {
+
+// Where a group with no committed position starts reading.
+enum class StartFrom { earliest, latest };
+
+struct LogOptions {
+  // "embedded" (the default) or, with the Kafka backend, kafka://HOST:PORT[,HOST:PORT].
+  std::string url = "embedded";
+  std::string data_dir = "squall-data";  // embedded: the log lives in DATA_DIR/log.db
+  std::int32_t default_partitions = 4;   // for topics created on first use
+  // Embedded retention: whole record batches older than this, or beyond the
+  // size bound per partition, are deleted; committed positions are kept.
+  std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  std::int64_t retention_bytes_per_partition = 1LL << 30;
+  bool sync_full = true;  // fsync every append (power-loss durable); false: crash-safe only
+};
+
+Result<std::unique_ptr<Producer>> open_producer(const LogOptions& options);
+Result<std::unique_ptr<Consumer>> open_consumer(const LogOptions& options, std::string group,
+                                                std::vector<std::string> topics, StartFrom start);
+Result<std::vector<TopicInfo>> list_topics(const LogOptions& options);
+Result<void> create_topic(const LogOptions& options, std::string_view name, std::int32_t partitions);
+
+}  // namespace squall::log

@@ -1,0 +1,44 @@
+#pragma once
+// Parse, validate and normalise one OpenWeatherMap current-weather response.
+//
+// The parser reads the raw bytes the API returned (DESIGN §3) with simdjson
+// on-demand and produces a normalised Observation (°C, m/s, hPa, %, mm,
+// metres, UTC). Anything else is an Error with Errc::parse whose message is a
+// precise, human-readable reason, e.g.
+//   "field main.temp: expected a number, got string"
+//   "missing field dt"
+//   "owm error cod=401: Invalid API key. Please see ..."
+//   "field main.humidity: 140 is out of range [0, 100]"
+// The reason is what the dead-letter topic carries, so it names the field and
+// what was wrong, and never echoes more than a short excerpt of the input.
+
+#include <memory>
+#include <string_view>
+
+#include "core/observation.hpp"
+#include "core/result.hpp"
+
+namespace squall::processor {
+
+class OwmParser {
+ public:
+  OwmParser();
+  ~OwmParser();
+  OwmParser(const OwmParser&) = delete;
+  OwmParser& operator=(const OwmParser&) = delete;
+
+  // Parses `json` (expressed in `units`) into `out`. `out` is fully
+  // overwritten on success; its contents are unspecified on error. Reusing
+  // one Observation across calls avoids reallocating its strings.
+  Result<void> parse(std::string_view json, Units units, Observation& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Range checks on a normalised observation (physically plausible values,
+// valid coordinates and timestamps). Returns the reason on failure.
+Result<void> validate(const Observation& observation);
+
+}  // namespace squall::processor

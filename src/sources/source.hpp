@@ -1,0 +1,75 @@
+#pragma once
+// Sources: where raw OpenWeatherMap-shaped observations come from.
+//
+// A source yields raw payload bytes exactly as the OWM API returned (or would
+// return) them; parsing is the processor's job, so the log always holds the
+// original bytes and a replay sees what the first run saw.
+
+#include <cstdint>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/observation.hpp"
+#include "core/result.hpp"
+
+namespace squall::sources {
+
+struct RawObservation {
+  std::int64_t city_id = 0;       // the id asked for; the payload carries its own too
+  std::string payload;            // raw JSON body
+  std::int64_t fetched_at_ms = 0; // wall clock when fetched (simulator: derived, deterministic)
+  Units units = Units::standard;  // the `units` the payload is expressed in
+};
+
+enum class SourceState { more, exhausted };
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Appends up to `max` observations to `out`. Blocks while pacing (rate
+  // limit, poll interval) but returns promptly once `stop` is requested.
+  // `exhausted` means no observation will ever follow (max-events reached,
+  // end of a replay file). An Error is fatal (e.g. the API key was refused).
+  virtual Result<SourceState> next(std::vector<RawObservation>& out, std::size_t max,
+                                   std::stop_token stop) = 0;
+  virtual std::string_view name() const = 0;
+};
+
+struct SimulatorOptions {
+  std::uint64_t seed = 42;
+  std::int64_t cities = 3;              // first three are Chicago, Miami, San Francisco
+  double rate = 0;                      // events per second; 0 = as fast as possible
+  std::int64_t max_events = 0;          // 0 = unbounded
+  std::int64_t start_time = 1700000000; // `dt` of the first observation of each city
+  std::int64_t step_s = 600;            // seconds between two observations of one city
+  Units units = Units::standard;
+};
+
+struct ReplayOptions {
+  std::string path;                     // NDJSON, one raw OWM response per line
+  Units units = Units::standard;        // what the recorded requests asked for
+  double rate = 0;
+  std::int64_t max_events = 0;
+};
+
+struct OpenWeatherOptions {
+  std::string base_url = "https://api.openweathermap.org";
+  std::string api_key;                  // never printed or logged
+  std::vector<std::int64_t> city_ids{4887398, 4164138, 5391959};
+  Units units = Units::standard;
+  std::int64_t poll_interval_ms = 600'000;  // OWM updates about every 10 minutes
+  std::int64_t timeout_ms = 10'000;
+  int max_retries = 5;
+  std::int64_t backoff_initial_ms = 500;
+  std::int64_t backoff_max_ms = 60'000;
+  std::int64_t max_events = 0;
+  std::string record_path;              // --record FILE: append raw responses as NDJSON
+};
+
+Result<std::unique_ptr<Source>> make_simulator(const SimulatorOptions& options);
+Result<std::unique_ptr<Source>> make_replay(const ReplayOptions& options);
+Result<std::unique_ptr<Source>> make_openweather(const OpenWeatherOptions& options);
+
+}  // namespace squall::sources

@@ -1,0 +1,76 @@
+#pragma once
+// The store: where processed weather lives (DESIGN §4).
+//
+// Backends: SQLite (embedded default, one file under the data dir) and, later,
+// Apache Cassandra. Every write is an idempotent upsert keyed so that
+// replaying the same input yields the same rows: (city_id, observed_at) for
+// observations, city_id for latest_by_city, (topic, partition, offset) for
+// dead letters.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/observation.hpp"
+#include "core/result.hpp"
+
+namespace squall::store {
+
+// A record the processor could not turn into an observation.
+struct DeadLetter {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string reason;           // precise: which field, what was wrong
+  std::string payload;          // the original bytes, untouched
+  std::int64_t received_at_ms = 0;
+  bool operator==(const DeadLetter&) const = default;
+};
+
+// One processor batch, written atomically where the backend allows it.
+struct WriteBatch {
+  std::span<const Observation> observations;
+  std::span<const DeadLetter> dead_letters;
+};
+
+struct HistoryQuery {
+  std::int64_t city_id = 0;
+  std::int64_t from = 0;                       // Unix seconds, inclusive
+  std::int64_t to = INT64_MAX;                 // Unix seconds, exclusive
+  std::size_t limit = 1000;                    // newest first
+};
+
+struct Stats {
+  std::int64_t observations = 0;
+  std::int64_t cities = 0;
+  std::int64_t dead_letters = 0;
+  std::optional<std::int64_t> oldest_observed_at;
+  std::optional<std::int64_t> newest_observed_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Result<void> write(const WriteBatch& batch) = 0;
+  // Newest observation per city (all cities when city_id is empty), by city id.
+  virtual Result<std::vector<Observation>> latest(std::optional<std::int64_t> city_id) = 0;
+  virtual Result<std::vector<Observation>> history(const HistoryQuery& query) = 0;
+  virtual Result<std::vector<DeadLetter>> dead_letters(std::size_t limit) = 0;
+  virtual Result<Stats> stats() = 0;
+};
+
+struct StoreOptions {
+  // "sqlite" (the default: DATA_DIR/store.db) or, later, cassandra://HOST:PORT[,...].
+  std::string url = "sqlite";
+  std::string data_dir = "squall-data";
+  // SQLite synchronous=FULL (fsync each batch: survives power loss) rather
+  // than NORMAL (survives a process crash only).
+  bool sync_full = true;
+};
+
+Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);
+
+}  // namespace squall::store
