@@ -1,0 +1,89 @@
+#include "core/sqlite.hpp"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "test_support/temp_dir.hpp"
+
+namespace squall::sqlite {
+namespace {
+
+class SqliteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Database::open(dir_.file("test.db"), OpenOptions{});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    db_.emplace(std::move(opened).value());
+    ASSERT_TRUE(db_->exec("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, raw BLOB)").ok());
+  }
+  test::TempDir dir_;
+  std::optional<Database> db_;
+};
+
+TEST_F(SqliteTest, BindsAndReadsEveryType) {
+  auto insert = db_->prepare("INSERT INTO t(id, name, score, raw) VALUES (?, ?, ?, ?)");
+  ASSERT_TRUE(insert.ok());
+  insert->bind(1, std::int64_t{1}).bind(2, std::string_view("Zürich")).bind(3, 2.5).bind_blob(4, std::string_view("\0\xff", 2));
+  ASSERT_TRUE(insert->run().ok());
+  insert->bind(1, std::int64_t{2}).bind(2, std::optional<std::string>{}).bind(3, std::optional<double>{}).bind_null(4);
+  ASSERT_TRUE(insert->run().ok());
+
+  auto select = db_->prepare("SELECT id, name, score, raw FROM t ORDER BY id");
+  ASSERT_TRUE(select.ok());
+  ASSERT_TRUE(*select->step());
+  EXPECT_EQ(select->int64(0), 1);
+  EXPECT_EQ(select->text(1), "Zürich");
+  EXPECT_EQ(select->optional_real(2), 2.5);
+  EXPECT_EQ(select->blob(3), std::string_view("\0\xff", 2));
+  ASSERT_TRUE(*select->step());
+  EXPECT_FALSE(select->optional_text(1).has_value());
+  EXPECT_FALSE(select->optional_real(2).has_value());
+  EXPECT_TRUE(select->is_null(3));
+  EXPECT_FALSE(*select->step());
+}
+
+TEST_F(SqliteTest, ReportsConstraintViolationsAsErrors) {
+  ASSERT_TRUE(db_->exec("INSERT INTO t(id) VALUES (1)").ok());
+  auto insert = db_->prepare("INSERT INTO t(id) VALUES (?)");
+  ASSERT_TRUE(insert.ok());
+  auto failed = insert->bind(1, std::int64_t{1}).run();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("UNIQUE"), std::string::npos) << failed.error().message;
+  // The statement is reusable after a failure.
+  EXPECT_TRUE(insert->bind(1, std::int64_t{2}).run().ok());
+}
+
+TEST_F(SqliteTest, BadSqlIsAnErrorNamingTheStatement) {
+  auto prepared = db_->prepare("SELEKT 1");
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_NE(prepared.error().message.find("SELEKT"), std::string::npos);
+}
+
+TEST_F(SqliteTest, TransactionRollsBackUnlessCommitted) {
+  {
+    auto tx = Transaction::begin(*db_);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(db_->exec("INSERT INTO t(id) VALUES (10)").ok());
+  }
+  {
+    auto tx = Transaction::begin(*db_);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(db_->exec("INSERT INTO t(id) VALUES (11)").ok());
+    ASSERT_TRUE(tx->commit().ok());
+  }
+  auto count = db_->prepare("SELECT group_concat(id) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*count->step());
+  EXPECT_EQ(count->text(0), "11");
+}
+
+TEST(SqliteOpen, MissingDirectoryIsAnIoError) {
+  auto opened = Database::open("/nonexistent-dir/x/test.db", OpenOptions{});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, Errc::io);
+  EXPECT_NE(opened.error().message.find("/nonexistent-dir/x/test.db"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace squall::sqlite
