@@ -67,11 +67,25 @@ class [[nodiscard]] Result<void> {
   bool ok_ = true;
 };
 
+#define SQUALL_CONCAT_INNER_(a, b) a##b
+#define SQUALL_CONCAT_(a, b) SQUALL_CONCAT_INNER_(a, b)
+
 // Returns early from the enclosing function with the error of a failed Result.
-#define SQUALL_TRY(expr)                              \
-  do {                                                \
-    auto squall_try_result_ = (expr);                 \
-    if (!squall_try_result_) return squall_try_result_.error(); \
+#define SQUALL_TRY(expr) SQUALL_TRY_IMPL_(SQUALL_CONCAT_(squall_try_, __COUNTER__), expr)
+#define SQUALL_TRY_IMPL_(name, expr)     \
+  do {                                   \
+    auto name = (expr);                  \
+    if (!name) return name.error();      \
+  } while (false)
+
+// Assigns the value of a successful Result to `target`, or returns its error
+// from the enclosing function.
+#define SQUALL_ASSIGN(target, expr) SQUALL_ASSIGN_IMPL_(SQUALL_CONCAT_(squall_assign_, __COUNTER__), target, expr)
+#define SQUALL_ASSIGN_IMPL_(name, target, expr) \
+  do {                                          \
+    auto name = (expr);                         \
+    if (!name) return name.error();             \
+    target = std::move(name).value();           \
   } while (false)
 
 }  // namespace squall

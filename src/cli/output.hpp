@@ -1,0 +1,29 @@
+#pragma once
+// Renders query results as an aligned table, CSV (RFC 4180, the same columns
+// as the CSV backup) or JSON (null where the input had no value).
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/observation.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace squall::cli {
+
+enum class Format { table, csv, json };
+
+Result<Format> parse_format(std::string_view text);
+
+std::string render_observations(std::span<const Observation> rows, Format format);
+std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format format);
+std::string render_stats(const store::Stats& stats, Format format);
+
+// One observation as a JSON object (shared with the API later).
+void append_observation_json(std::string& out, const Observation& o);
+
+// Columns aligned by display width (UTF-8 aware); first row is the header.
+std::string render_table(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace squall::cli

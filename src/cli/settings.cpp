@@ -1,0 +1,122 @@
+#include "cli/settings.hpp"
+
+#include <array>
+
+#include "core/time.hpp"
+
+namespace squall::cli {
+namespace {
+
+
+constexpr std::array<std::string_view, 3> kSourceKinds{"simulator", "replay", "openweather"};
+constexpr std::array<std::string_view, 2> kSyncModes{"full", "normal"};
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
+
+Result<void> resolve_source(const Config& config, Settings& s) {
+  SQUALL_ASSIGN(s.source_kind, config.choice("source.kind", kSourceKinds));
+  std::int64_t max_events = 0;
+  double rate = 0;
+  SQUALL_ASSIGN(max_events, config.integer("source.max_events", 0, kMaxCount));
+  SQUALL_ASSIGN(rate, config.number("source.rate", 0, 1e9));
+
+  s.simulator.units = s.replay.units = s.openweather.units = s.units;
+  s.simulator.max_events = s.replay.max_events = s.openweather.max_events = max_events;
+  s.simulator.rate = s.replay.rate = rate;
+  SQUALL_ASSIGN(s.simulator.cities, config.integer("source.cities", 1, 10'000'000));
+  std::int64_t seed = 0;
+  SQUALL_ASSIGN(seed, config.integer("source.seed", 0, INT64_MAX));
+  s.simulator.seed = static_cast<std::uint64_t>(seed);
+  auto start = parse_iso8601(config.text("source.start_time"));
+  if (!start) {
+    return make_error(Errc::invalid_argument, "invalid config key source.start_time (from " +
+                                                  config.origin("source.start_time") +
+                                                  "): expected a UTC time like 2023-11-14T22:13:20Z");
+  }
+  s.simulator.start_time = *start;
+  std::int64_t step_ms = 0;
+  SQUALL_ASSIGN(step_ms, config.duration_ms("source.step", 1000));
+  s.simulator.step_s = step_ms / 1000;
+
+  s.replay.path = config.text("source.replay_file");
+  if (s.source_kind == "replay" && s.replay.path.empty()) {
+    return make_error(Errc::invalid_argument,
+                      "source.kind is replay but no file was given: set --replay-file FILE (or source.replay_file)");
+  }
+
+  auto& ow = s.openweather;
+  ow.api_key = config.text("source.openweather.api_key");
+  ow.base_url = config.text("source.openweather.base_url");
+  ow.record_path = config.text("source.record_file");
+  SQUALL_ASSIGN(ow.city_ids, config.integer_list("source.openweather.city_ids"));
+  SQUALL_ASSIGN(ow.poll_interval_ms, config.duration_ms("source.openweather.poll_interval", 1000));
+  SQUALL_ASSIGN(ow.timeout_ms, config.duration_ms("source.openweather.timeout", 100));
+  std::int64_t retries = 0;
+  SQUALL_ASSIGN(retries, config.integer("source.openweather.max_retries", 0, 100));
+  ow.max_retries = static_cast<int>(retries);
+  if (s.source_kind == "openweather" && ow.api_key.empty()) {
+    return make_error(Errc::invalid_argument,
+                      "source.kind is openweather but no API key is set: export OPENWEATHER_API_KEY=<your key> "
+                      "(or set source.openweather.api_key in the config file)");
+  }
+  return {};
+}
+
+Result<void> resolve_backends(const Config& config, Settings& s) {
+  s.log.url = config.text("log.url");
+  s.log.data_dir = s.data_dir;
+  std::int64_t partitions = 0;
+  SQUALL_ASSIGN(partitions, config.integer("log.partitions", 1, 10'000));
+  s.log.default_partitions = static_cast<std::int32_t>(partitions);
+  SQUALL_ASSIGN(s.log.retention_ms, config.duration_ms("log.retention", 60'000));
+  SQUALL_ASSIGN(s.log.retention_bytes_per_partition, config.integer("log.retention_bytes", 1 << 20, INT64_MAX));
+  std::string sync;
+  SQUALL_ASSIGN(sync, config.choice("log.sync", kSyncModes));
+  s.log.sync_full = sync == "full";
+  s.topic = config.text("log.topic");
+  s.dead_letter_topic = config.text("log.dead_letter_topic");
+  if (s.topic.empty() || s.topic == s.dead_letter_topic) {
+    return make_error(Errc::invalid_argument, "log.topic must be set and differ from log.dead_letter_topic");
+  }
+
+  s.store.url = config.text("store.url");
+  s.store.data_dir = s.data_dir;
+  SQUALL_ASSIGN(sync, config.choice("store.sync", kSyncModes));
+  s.store.sync_full = sync == "full";
+  return {};
+}
+
+Result<void> resolve_processing(const Config& config, Settings& s) {
+  s.group = config.text("processor.group");
+  std::int64_t batch = 0;
+  SQUALL_ASSIGN(batch, config.integer("processor.batch_max_records", 1, 1'000'000));
+  s.processor.batch_max_records = static_cast<std::size_t>(batch);
+  SQUALL_ASSIGN(s.processor.batch_max_wait_ms, config.duration_ms("processor.batch_max_wait", 1));
+  s.processor.topic = s.topic;
+  s.processor.dead_letter_topic = s.dead_letter_topic;
+  s.processor.default_units = s.units;
+
+  SQUALL_ASSIGN(s.csv_enabled, config.boolean("csv.enabled"));
+  s.csv.dir = config.text("csv.dir");
+  if (s.csv.dir.empty()) s.csv.dir = s.data_dir + "/csv";
+  std::int64_t roll_ms = 0;
+  SQUALL_ASSIGN(roll_ms, config.duration_ms("csv.roll_interval", 1000));
+  s.csv.roll_interval_s = roll_ms / 1000;
+  return {};
+}
+
+}  // namespace
+
+Result<Settings> resolve_settings(const Config& config) {
+  Settings s;
+  s.data_dir = config.text("data_dir");
+  if (s.data_dir.empty()) return make_error(Errc::invalid_argument, "data_dir must not be empty");
+  auto units = config.units("units");
+  if (!units) return units.error();
+  s.units = *units;
+  SQUALL_TRY(resolve_source(config, s));
+  SQUALL_TRY(resolve_backends(config, s));
+  SQUALL_TRY(resolve_processing(config, s));
+  return s;
+}
+
+}  // namespace squall::cli

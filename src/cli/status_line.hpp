@@ -1,0 +1,36 @@
+#pragma once
+// Progress while the pipeline runs: a live status line on a terminal, plain
+// periodic log lines otherwise (so CI logs and journald stay readable).
+
+#include <cstdint>
+#include <string>
+
+namespace squall::cli {
+
+struct Progress {
+  std::int64_t produced = 0;      // records the ingest stage put in the log
+  std::int64_t consumed = 0;      // records the processor read
+  std::int64_t stored = 0;        // observations written to the store
+  std::int64_t dead_letters = 0;
+  std::int64_t duplicates = 0;
+  std::int64_t lag = -1;          // records waiting in the log; -1 when unknown
+};
+
+class StatusLine {
+ public:
+  explicit StatusLine(bool terminal) : terminal_(terminal) {}
+  // Call often; prints at most every 500 ms on a terminal, 10 s otherwise.
+  void update(const Progress& progress, std::int64_t now_ms);
+  // Clears the live line (terminal) and prints a final summary line.
+  void finish(const Progress& progress, std::int64_t now_ms);
+
+  static std::string render(const Progress& progress, double produced_per_s, double stored_per_s);
+
+ private:
+  bool terminal_;
+  std::int64_t last_print_ms_ = 0;
+  std::int64_t start_ms_ = 0;
+  Progress last_;
+};
+
+}  // namespace squall::cli

@@ -1,0 +1,80 @@
+#pragma once
+// The processor: the stream job between the log and the sinks (the
+// reference system's Spark Streaming job).
+//
+// Each micro-batch: poll -> parse -> validate -> normalise -> dedup ->
+// sinks (dead-letter topic, store, CSV backup) -> commit offsets. Offsets are
+// committed only after every sink acknowledged the batch, and every sink
+// write is idempotent, so at-least-once delivery yields exactly-once results
+// after a crash.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include "core/observation.hpp"
+#include "core/result.hpp"
+#include "log/log.hpp"
+#include "store/csv_backup.hpp"
+#include "store/store.hpp"
+
+namespace squall::processor {
+
+struct ProcessorOptions {
+  std::string topic = "weather";
+  std::string dead_letter_topic = "weather.dlq";
+  std::size_t batch_max_records = 5000;
+  std::int64_t batch_max_wait_ms = 200;   // a batch closes this long after its first record
+  Units default_units = Units::standard;  // for records that carry no `units` header
+  std::int64_t sink_retry_max_ms = 5000;  // cap of the back-off between sink retries
+};
+
+// Counters for everything, readable from other threads while running.
+struct ProcessorCounters {
+  std::atomic<std::int64_t> consumed{0};        // records read from the log
+  std::atomic<std::int64_t> observations{0};    // valid observations written
+  std::atomic<std::int64_t> dead_letters{0};    // records sent to the dead-letter topic
+  std::atomic<std::int64_t> duplicates{0};      // (city, observed_at) seen before, skipped
+  std::atomic<std::int64_t> csv_rows{0};        // rows appended to the CSV backup
+  std::atomic<std::int64_t> batches{0};         // batches committed
+  std::atomic<std::int64_t> sink_retries{0};    // transient sink failures retried
+  std::atomic<std::int64_t> last_batch_records{0};
+  std::atomic<std::int64_t> last_commit_ms{0};  // wall clock of the last commit
+  std::atomic<std::int64_t> lag{-1};            // records left in the log after the last batch; -1 unknown
+};
+
+// How a batch ended: how many records it held and whether the log is drained.
+struct BatchOutcome {
+  std::size_t records = 0;
+  bool caught_up = false;
+};
+
+class Processor {
+ public:
+  // `csv` may be null (backup disabled). Everything must outlive the Processor.
+  Processor(log::Consumer& consumer, log::Producer& producer, store::Store& store, store::CsvBackup* csv,
+            ProcessorOptions options);
+  ~Processor();
+  Processor(const Processor&) = delete;
+  Processor& operator=(const Processor&) = delete;
+
+  // Runs one micro-batch end to end, commit included.
+  Result<BatchOutcome> run_batch(std::stop_token stop);
+
+  // Runs batches until `stop` is requested (the in-flight batch is finished
+  // and committed first) or, when `drained` is given, until a batch finds the
+  // log caught up after `drained()` returned true.
+  Result<void> run(std::stop_token stop, const std::function<bool()>& drained = {});
+
+  const ProcessorCounters& counters() const { return counters_; }
+
+ private:
+  struct Impl;
+  ProcessorCounters counters_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace squall::processor

@@ -1,0 +1,86 @@
+"""Helpers for end-to-end tests: run the squall binary as a user would."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+SQUALL = os.environ.get("SQUALL_BIN", "squall")
+
+
+def squall(*args, check=True, timeout=600, env=None, cwd=None):
+    """Runs squall to completion and returns the CompletedProcess."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SQUALL_") or k == "SQUALL_BIN"}
+    full_env.update(env or {})
+    result = subprocess.run([SQUALL, *map(str, args)], capture_output=True, text=True,
+                            timeout=timeout, env=full_env, cwd=cwd)
+    if check and result.returncode != 0:
+        raise AssertionError(f"squall {' '.join(map(str, args))} exited {result.returncode}\n"
+                             f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}")
+    return result
+
+
+def start(*args, env=None):
+    """Starts squall in the background; the caller stops it."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SQUALL_")}
+    full_env.update(env or {})
+    return subprocess.Popen([SQUALL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=full_env)
+
+
+def stats(data_dir):
+    return json.loads(squall("query", "stats", "--data-dir", data_dir, "--format", "json").stdout)
+
+
+def wait_until(predicate, timeout_s=120, interval_s=0.05, what="condition"):
+    """Polls `predicate` until true; a bounded loop, never a timing assertion."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def stored_observation_count(data_dir):
+    """Reads the store directly (read-only) so polling does not need a process per check."""
+    path = Path(data_dir) / "store.db"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute("SELECT count(*) FROM observations").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def table_rows(data_dir, table, order_by, exclude=()):
+    with sqlite3.connect(f"file:{Path(data_dir) / 'store.db'}?mode=ro", uri=True) as db:
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})") if row[1] not in exclude]
+        return db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order_by}").fetchall()
+
+
+def csv_rows(data_dir):
+    """Every data row of every CSV backup file (completed or in progress), header rows excluded."""
+    rows = []
+    for path in sorted((Path(data_dir) / "csv").glob("weather-*.csv*")):
+        if path.name.endswith(".tmp"):
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rows.extend(lines[1:])
+    return rows
+
+
+def kill_hard(process):
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"

@@ -1,0 +1,67 @@
+"""The command line: version, help, and configuration that fails fast naming the key."""
+
+from conftest import squall
+
+def test_version_and_help():
+    assert squall("--version").stdout.startswith("squall ")
+    help_text = squall("run", "--help").stdout
+    assert "--exit-when-drained" in help_text and "Examples:" in help_text
+
+
+def test_bad_flag_value_names_the_key_and_exits_with_usage_code(data_dir):
+    result = squall("run", "--data-dir", data_dir, "--rate", "fast", check=False)
+    assert result.returncode == 2
+    assert "source.rate" in result.stderr and "fast" in result.stderr
+
+
+def test_unknown_key_in_config_file_is_rejected(tmp_path):
+    config = tmp_path / "squall.toml"
+    config.write_text('[source]\nrat = 10\n')
+    result = squall("--config", config, "run", "--data-dir", tmp_path / "d", check=False)
+    assert result.returncode == 2
+    assert "source.rat" in result.stderr
+
+
+def test_environment_overrides_file_and_flags_override_environment(tmp_path):
+    config = tmp_path / "squall.toml"
+    config.write_text('[source]\ncities = 7\nrate = 0\nmax_events = 14\n')
+    data_dir = tmp_path / "d"
+    squall("--config", config, "run", "--data-dir", data_dir, "--exit-when-drained", "--no-serve")
+    assert '"cities":7' in squall("query", "stats", "--data-dir", data_dir, "--format", "json").stdout
+
+    data_dir = tmp_path / "e"
+    squall("--config", config, "run", "--data-dir", data_dir, "--exit-when-drained", "--no-serve",
+           env={"SQUALL_SOURCE_CITIES": "5", "SQUALL_SOURCE_MAX_EVENTS": "10"})
+    assert '"cities":5' in squall("query", "stats", "--data-dir", data_dir, "--format", "json").stdout
+
+    data_dir = tmp_path / "f"
+    squall("--config", config, "run", "--data-dir", data_dir, "--exit-when-drained", "--no-serve", "--cities", 2,
+           env={"SQUALL_SOURCE_CITIES": "5", "SQUALL_SOURCE_MAX_EVENTS": "10"})
+    assert '"cities":2' in squall("query", "stats", "--data-dir", data_dir, "--format", "json").stdout
+
+
+def test_unknown_environment_setting_is_rejected(data_dir):
+    result = squall("run", "--data-dir", data_dir, check=False, env={"SQUALL_SOURCE_RATEE": "5"})
+    assert result.returncode == 2
+    assert "SQUALL_SOURCE_RATEE" in result.stderr
+
+
+def test_openweather_without_key_explains_how_to_set_it(data_dir):
+    result = squall("run", "--data-dir", data_dir, "--source", "openweather", check=False,
+                    env={"OPENWEATHER_API_KEY": ""})
+    assert result.returncode == 2
+    assert "OPENWEATHER_API_KEY" in result.stderr
+
+
+def test_replay_of_a_missing_file_names_the_file(tmp_path):
+    missing = tmp_path / "nope.ndjson"
+    result = squall("run", "--data-dir", tmp_path / "d", "--source", "replay", "--replay-file", missing,
+                    check=False)
+    assert result.returncode != 0
+    assert "nope.ndjson" in result.stderr
+
+
+def test_history_without_city_says_what_to_do(data_dir):
+    result = squall("query", "history", "--data-dir", data_dir, check=False)
+    assert result.returncode == 2
+    assert "--city" in result.stderr

@@ -1,0 +1,234 @@
+// The processor against in-memory log, store and CSV doubles: these unit
+// tests pin down batching, dead-lettering, dedup, retries and the commit
+// order. The real backends are exercised by the end-to-end tests.
+
+#include "processor/processor.hpp"
+
+#include <deque>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "core/record_headers.hpp"
+
+namespace squall::processor {
+namespace {
+
+std::string payload(std::int64_t city_id, std::int64_t dt, double temp = 281.52) {
+  return fmt::format(R"({{"coord":{{"lon":-87.65,"lat":41.85}},"weather":[{{"id":803,"main":"Clouds",)"
+                     R"("description":"broken clouds","icon":"04d"}}],"main":{{"temp":{},"pressure":1016,)"
+                     R"("humidity":93}},"wind":{{"speed":4.63,"deg":180}},"clouds":{{"all":75}},"dt":{},)"
+                     R"("sys":{{"country":"US"}},"timezone":-21600,"id":{},"name":"Chicago","cod":200}})",
+                     temp, dt, city_id);
+}
+
+log::ConsumedRecord consumed(std::int32_t partition, std::int64_t offset, std::string value,
+                             std::vector<log::Header> headers = {}) {
+  log::ConsumedRecord r;
+  r.where = {"weather", partition};
+  r.offset = offset;
+  r.record.key = "k";
+  r.record.value = std::move(value);
+  r.record.headers = std::move(headers);
+  r.record.timestamp_ms = 1700000000123;
+  return r;
+}
+
+struct FakeConsumer : log::Consumer {
+  std::deque<log::ConsumedRecord> pending;
+  std::vector<std::vector<log::CommitPosition>> commits;
+  Result<log::PollResult> poll(std::size_t max_records, int) override {
+    log::PollResult result;
+    while (!pending.empty() && result.records.size() < max_records) {
+      result.records.push_back(pending.front());
+      pending.pop_front();
+    }
+    result.caught_up = pending.empty();
+    return result;
+  }
+  Result<void> commit(std::span<const log::CommitPosition> positions) override {
+    commits.emplace_back(positions.begin(), positions.end());
+    return {};
+  }
+  Result<std::int64_t> lag() override { return static_cast<std::int64_t>(pending.size()); }
+};
+
+struct FakeProducer : log::Producer {
+  std::vector<std::pair<std::string, log::Record>> produced;
+  Result<void> produce(std::string_view topic, std::span<const log::Record> records) override {
+    for (const auto& r : records) produced.emplace_back(std::string(topic), r);
+    return {};
+  }
+  Result<void> flush() override { return {}; }
+};
+
+struct FakeStore : store::Store {
+  std::vector<Observation> observations;
+  std::vector<store::DeadLetter> dead_letters_written;
+  std::deque<Error> failures;  // returned by the next write() calls, in order
+  Result<void> write(const store::WriteBatch& batch) override {
+    if (!failures.empty()) {
+      Error e = failures.front();
+      failures.pop_front();
+      return e;
+    }
+    observations.insert(observations.end(), batch.observations.begin(), batch.observations.end());
+    dead_letters_written.insert(dead_letters_written.end(), batch.dead_letters.begin(), batch.dead_letters.end());
+    return {};
+  }
+  Result<std::vector<Observation>> latest(std::optional<std::int64_t>) override { return observations; }
+  Result<std::vector<Observation>> history(const store::HistoryQuery&) override { return observations; }
+  Result<std::vector<store::DeadLetter>> dead_letters(std::size_t) override { return dead_letters_written; }
+  Result<store::Stats> stats() override { return store::Stats{}; }
+};
+
+struct FakeCsv : store::CsvBackup {
+  std::map<log::TopicPartition, std::int64_t> resume;
+  std::vector<Observation> rows;
+  const std::map<log::TopicPartition, std::int64_t>& resume_positions() const override { return resume; }
+  Result<void> append(std::span<const Observation> batch, std::span<const log::CommitPosition> positions) override {
+    rows.insert(rows.end(), batch.begin(), batch.end());
+    for (const auto& p : positions) resume[p.where] = p.next_offset;
+    return {};
+  }
+  Result<void> close() override { return {}; }
+};
+
+class ProcessorTest : public ::testing::Test {
+ protected:
+  Processor make(ProcessorOptions options = {}) {
+    options.batch_max_wait_ms = 1;
+    options.sink_retry_max_ms = 1;
+    return Processor(consumer, producer, store, &csv, options);
+  }
+  FakeConsumer consumer;
+  FakeProducer producer;
+  FakeStore store;
+  FakeCsv csv;
+};
+
+TEST_F(ProcessorTest, StoresValidRecordsAndCommitsTheNextOffsetPerPartition) {
+  consumer.pending = {consumed(0, 10, payload(1, 1700000000)), consumed(1, 5, payload(2, 1700000000)),
+                      consumed(0, 11, payload(1, 1700000600))};
+  auto processor = make();
+  auto outcome = processor.run_batch({});
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_EQ(outcome->records, 3u);
+  EXPECT_TRUE(outcome->caught_up);
+  ASSERT_EQ(store.observations.size(), 3u);
+  EXPECT_NEAR(store.observations[0].temp_c, 8.37, 1e-9);
+  EXPECT_EQ(store.observations[0].ingested_at_ms, 1700000000123);  // record timestamp when no header
+  EXPECT_EQ(store.observations[0].source, "log");
+  ASSERT_EQ(consumer.commits.size(), 1u);
+  EXPECT_EQ(consumer.commits[0], (std::vector<log::CommitPosition>{{{"weather", 0}, 12}, {{"weather", 1}, 6}}));
+  EXPECT_EQ(csv.rows.size(), 3u);
+  EXPECT_EQ(processor.counters().observations.load(), 3);
+}
+
+TEST_F(ProcessorTest, BadRecordsGoToTheDeadLetterTopicWithReasonAndOriginalBytes) {
+  consumer.pending = {consumed(0, 0, "not json"), consumed(0, 1, payload(1, 1700000000)),
+                      consumed(0, 2, R"({"cod":"401","message":"Invalid API key"})")};
+  auto processor = make();
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  ASSERT_EQ(producer.produced.size(), 2u);
+  EXPECT_EQ(producer.produced[0].first, "weather.dlq");
+  EXPECT_EQ(producer.produced[0].second.value, "not json");
+  EXPECT_EQ(producer.produced[0].second.header(headers::kOriginOffset), "0");
+  auto reason = producer.produced[1].second.header(headers::kReason);
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_NE(reason->find("401"), std::string_view::npos);
+  ASSERT_EQ(store.dead_letters_written.size(), 2u);
+  EXPECT_EQ(store.dead_letters_written[1].offset, 2);
+  EXPECT_EQ(store.observations.size(), 1u);
+  EXPECT_EQ(processor.counters().dead_letters.load(), 2);
+  EXPECT_EQ(consumer.commits.at(0).at(0).next_offset, 3);  // bad records are committed too: never re-read forever
+}
+
+TEST_F(ProcessorTest, UnitsHeaderDecidesHowThePayloadIsRead) {
+  const log::Header metric{std::string(headers::kUnits), "metric"};
+  const log::Header bogus{std::string(headers::kUnits), "furlongs"};
+  consumer.pending = {consumed(0, 0, payload(1, 1700000000, 21.5), {metric}),
+                      consumed(0, 1, payload(2, 1700000000, 21.5), {bogus})};
+  auto processor = make();
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  ASSERT_EQ(store.observations.size(), 1u);
+  EXPECT_DOUBLE_EQ(store.observations[0].temp_c, 21.5);
+  ASSERT_EQ(store.dead_letters_written.size(), 1u);
+  EXPECT_NE(store.dead_letters_written[0].reason.find("furlongs"), std::string::npos);
+}
+
+TEST_F(ProcessorTest, RepeatedCityAndTimeIsCountedAndWrittenOnce) {
+  consumer.pending = {consumed(0, 0, payload(1, 1700000000)), consumed(0, 1, payload(1, 1700000000)),
+                      consumed(0, 2, payload(1, 1700000600))};
+  auto processor = make();
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  EXPECT_EQ(store.observations.size(), 2u);
+  EXPECT_EQ(processor.counters().duplicates.load(), 1);
+}
+
+TEST_F(ProcessorTest, TransientStoreFailuresAreRetriedBeforeTheCommit) {
+  store.failures = {make_error(Errc::unavailable, "down"), make_error(Errc::timeout, "slow")};
+  consumer.pending = {consumed(0, 0, payload(1, 1700000000))};
+  auto processor = make();
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  EXPECT_EQ(store.observations.size(), 1u);
+  EXPECT_EQ(processor.counters().sink_retries.load(), 2);
+  EXPECT_EQ(consumer.commits.size(), 1u);
+}
+
+TEST_F(ProcessorTest, PermanentStoreFailureStopsWithoutCommitting) {
+  store.failures = {make_error(Errc::io, "disk full")};
+  consumer.pending = {consumed(0, 0, payload(1, 1700000000))};
+  auto processor = make();
+  auto outcome = processor.run_batch({});
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().message, "disk full");
+  EXPECT_TRUE(consumer.commits.empty());
+  EXPECT_TRUE(csv.rows.empty());
+}
+
+TEST_F(ProcessorTest, CsvSkipsRecordsItAlreadyHoldsButTheStoreGetsThemAll) {
+  csv.resume[{"weather", 0}] = 2;  // a crash after the CSV append, before the commit
+  consumer.pending = {consumed(0, 0, payload(1, 1700000000)), consumed(0, 1, payload(1, 1700000600)),
+                      consumed(0, 2, payload(1, 1700001200)), consumed(1, 0, payload(2, 1700000000))};
+  auto processor = make();
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  EXPECT_EQ(store.observations.size(), 4u);
+  ASSERT_EQ(csv.rows.size(), 2u);
+  EXPECT_EQ(csv.rows[0].observed_at, 1700001200);
+  EXPECT_EQ(csv.rows[1].city_id, 2);
+}
+
+TEST_F(ProcessorTest, BatchesAreBoundedBySize) {
+  for (int i = 0; i < 25; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+  ProcessorOptions options;
+  options.batch_max_records = 10;
+  auto processor = make(options);
+  auto first = processor.run_batch({});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->records, 10u);
+  EXPECT_FALSE(first->caught_up);
+  EXPECT_EQ(consumer.commits.back().back().next_offset, 10);
+}
+
+TEST_F(ProcessorTest, RunExitsOnceDrainedAndCaughtUp) {
+  for (int i = 0; i < 25; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+  ProcessorOptions options;
+  options.batch_max_records = 10;
+  auto processor = make(options);
+  ASSERT_TRUE(processor.run({}, [] { return true; }).ok());
+  EXPECT_EQ(store.observations.size(), 25u);
+  EXPECT_EQ(consumer.commits.back().back().next_offset, 25);
+  EXPECT_EQ(processor.counters().lag.load(), 0);
+}
+
+TEST_F(ProcessorTest, RunStopsWhenAsked) {
+  std::stop_source stop;
+  stop.request_stop();
+  auto processor = make();
+  ASSERT_TRUE(processor.run(stop.get_token()).ok());
+  EXPECT_TRUE(consumer.commits.empty());
+}
+
+}  // namespace
+}  // namespace squall::processor
