@@ -2,8 +2,11 @@
 // CSV backup: the reference system's CSV copy of every observation, grown up.
 //
 // Rolling files (hourly by default, by wall clock) in one directory, RFC 4180
-// quoting, a header row. A file is written as NAME.csv.part and renamed to
-// NAME.csv once complete (rolled over, or at a clean close), so readers never
+// quoting (CRLF line ends), a header row. Files are named
+// weather-YYYYMMDDTHHMMSSZ[-N].csv after the UTC start of their interval
+// (-2, -3 ... when a run restarts in an interval already completed). A file
+// is written as NAME.csv.part and renamed to NAME.csv once complete (at the
+// first append after its interval, or at a clean close), so readers never
 // see a half-written file under a final name.
 //
 // Exactly-once: beside the open file, a small progress file records, after
@@ -31,6 +34,8 @@ struct CsvOptions {
 
 class CsvBackup {
  public:
+  // Without close(), the open .part file stays as a crash would leave it;
+  // the next open continues it or, if its interval is over, completes it.
   virtual ~CsvBackup() = default;
   // Next offset per partition already contained in the backup: records of a
   // partition with a lower offset must not be appended again.
@@ -49,6 +54,9 @@ Result<std::unique_ptr<CsvBackup>> open_csv_backup(const CsvOptions& options,
 
 // The CSV columns, in order, and one row rendered with RFC 4180 quoting
 // (no trailing newline). Exposed for tests and `squall query --format csv`.
+// Columns are the Observation's fields; observed_at is ISO 8601 UTC
+// ("2023-11-14T22:13:20Z"), other times stay Unix numbers; numbers are the
+// shortest text that reads back exactly; an absent value is an empty field.
 std::string csv_header();
 std::string csv_row(const Observation& observation);
 

@@ -1,0 +1,88 @@
+#include "store/csv/csv_format.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <system_error>
+#include <type_traits>
+
+#include "core/time.hpp"
+#include "store/csv_backup.hpp"
+#include "store/observation_fields.hpp"
+
+namespace squall::store {
+namespace csv {
+namespace {
+
+// Shortest text that reads back as the same number.
+template <class Number>
+void append_number(std::string& out, Number value) {
+  char digits[32];
+  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
+  if (error == std::errc()) out.append(digits, end);
+}
+
+void append_value(std::string& out, std::int32_t value) { append_number(out, value); }
+void append_value(std::string& out, std::int64_t value) { append_number(out, value); }
+void append_value(std::string& out, double value) { append_number(out, value); }
+void append_value(std::string& out, const std::string& value) { append_field(out, value); }
+
+// An absent value is an empty field.
+template <class T>
+void append_value(std::string& out, const std::optional<T>& value) {
+  if (value) append_value(out, *value);
+}
+
+bool needs_quotes(char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+void append_field(std::string& out, std::string_view text) {
+  if (std::none_of(text.begin(), text.end(), needs_quotes)) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+void append_row(std::string& out, const Observation& observation) {
+  bool first = true;
+  for_each_observation_field([&](const auto& field) {
+    if (!first) out += ',';
+    first = false;
+    const auto& value = observation.*field.member;
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::int64_t>) {
+      // People read this column; the other times stay numbers as in the store.
+      if (field.member == &Observation::observed_at) {
+        out += format_iso8601(value);
+        return;
+      }
+    }
+    append_value(out, value);
+  });
+}
+
+}  // namespace csv
+
+std::string csv_header() {
+  std::string header;
+  for_each_observation_field([&](const auto& field) {
+    if (!header.empty()) header += ',';
+    header += field.column;
+  });
+  return header;
+}
+
+std::string csv_row(const Observation& observation) {
+  std::string row;
+  csv::append_row(row, observation);
+  return row;
+}
+
+}  // namespace squall::store

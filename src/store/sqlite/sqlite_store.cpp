@@ -1,0 +1,251 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "core/sqlite.hpp"
+#include "store/sqlite/observation_row.hpp"
+#include "store/sqlite/schema.hpp"
+
+namespace squall::store {
+namespace {
+
+using sqlite_schema::kHourOfObservedAt;
+using sqlite_schema::kHourSeconds;
+
+// Every statement the store runs, prepared once per connection.
+enum class Sql : std::size_t {
+  upsert_observation,
+  upsert_latest,
+  insert_dead_letter,
+  latest_all,
+  latest_one,
+  city_time_span,
+  history_hour,
+  dead_letters,
+  stats,
+  count,
+};
+
+constexpr std::size_t kStatementCount = static_cast<std::size_t>(Sql::count);
+
+std::array<std::string, kStatementCount> statement_sql() {
+  using sqlite_rows::select_sql;
+  using sqlite_rows::upsert_sql;
+  const std::string hour(kHourOfObservedAt);
+  return {
+      // The conflict target names the unique index's columns exactly.
+      upsert_sql("observations", {kHourOfObservedAt, "city_id", "observed_at"}),
+      // An older observation arriving late must not replace a newer one.
+      upsert_sql("latest_by_city", {"city_id"}, "excluded.observed_at >= latest_by_city.observed_at"),
+      // A log position always holds the same record: the first write stands.
+      "INSERT INTO dead_letters (topic, partition, offset, reason, payload, received_at_ms) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (topic, partition, offset) DO NOTHING",
+      select_sql("latest_by_city ORDER BY city_id"),
+      select_sql("latest_by_city WHERE city_id = ?"),
+      // Bounds a history walk: the city's newest time and the store's oldest hour.
+      "SELECT observed_at, (SELECT min(" + hour + ") FROM observations) FROM latest_by_city WHERE city_id = ?",
+      select_sql("observations WHERE " + hour +
+                 " = ? AND city_id = ? AND observed_at >= ? AND observed_at < ? ORDER BY observed_at DESC LIMIT ?"),
+      "SELECT topic, partition, offset, reason, payload, received_at_ms FROM dead_letters "
+      "ORDER BY received_at_ms DESC, offset DESC LIMIT ?",
+      // One statement, so one consistent snapshot; the extremes are found
+      // through the hour index rather than by scanning every row.
+      "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM latest_by_city), "
+      "(SELECT count(*) FROM dead_letters), "
+      "(SELECT min(observed_at) FROM observations WHERE " + hour + " = (SELECT min(" + hour + ") FROM observations)), "
+      "(SELECT max(observed_at) FROM observations WHERE " + hour + " = (SELECT max(" + hour + ") FROM observations))",
+  };
+}
+
+std::int64_t clamp_limit(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(limit, kMax));
+}
+
+// Rewinds a read statement on every path out, so it never holds a read
+// snapshot open (that would keep the WAL from being checkpointed).
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite::Statement& statement) : statement_(statement) {}
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+  ~ResetOnExit() { statement_.reset(); }
+
+ private:
+  sqlite::Statement& statement_;
+};
+
+// Runs a bound statement, appending read_row() of every result row to `out`.
+template <class Row, class ReadRow>
+Result<void> append_rows(sqlite::Statement& statement, std::vector<Row>& out, ReadRow read_row) {
+  ResetOnExit reset(statement);
+  while (true) {
+    auto more = statement.step();
+    if (!more) return more.error();
+    if (!*more) return {};
+    out.push_back(read_row(statement));
+  }
+}
+
+template <class Row, class ReadRow>
+Result<std::vector<Row>> read_rows(sqlite::Statement& statement, ReadRow read_row) {
+  std::vector<Row> rows;
+  SQUALL_TRY(append_rows(statement, rows, read_row));
+  return rows;
+}
+
+DeadLetter read_dead_letter(const sqlite::Statement& row) {
+  return DeadLetter{row.text(0), static_cast<std::int32_t>(row.int64(1)), row.int64(2), row.text(3),
+                    std::string(row.blob(4)), row.int64(5)};
+}
+
+// Where a city's history can be: up to its newest observation, and no
+// earlier than the oldest hour in the store.
+struct TimeSpan {
+  std::int64_t newest_observed_at = 0;
+  std::int64_t oldest_hour = 0;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite::Database db, std::vector<sqlite::Statement> statements)
+      : db_(std::move(db)), statements_(std::move(statements)) {}
+
+  Result<void> write(const WriteBatch& batch) override {
+    if (batch.observations.empty() && batch.dead_letters.empty()) return {};
+    order_by_city_and_time(batch.observations);
+    auto transaction = sqlite::Transaction::begin(db_);
+    if (!transaction) return transaction.error();
+    SQUALL_TRY(upsert_observations());
+    SQUALL_TRY(upsert_latest());
+    SQUALL_TRY(insert_dead_letters(batch.dead_letters));
+    return transaction->commit();
+  }
+
+  Result<std::vector<Observation>> latest(std::optional<std::int64_t> city_id) override {
+    if (!city_id) return read_rows<Observation>(statement(Sql::latest_all), sqlite_rows::read_observation);
+    auto& select = statement(Sql::latest_one);
+    select.bind(1, *city_id);
+    return read_rows<Observation>(select, sqlite_rows::read_observation);
+  }
+
+  // Newest first, one hour of the index at a time, until `limit` rows are
+  // found or the hours that can hold the range are exhausted.
+  Result<std::vector<Observation>> history(const HistoryQuery& query) override {
+    std::vector<Observation> rows;
+    if (query.limit == 0 || query.from >= query.to) return rows;
+    auto span = time_span_of(query.city_id);
+    if (!span) return span.error();
+    if (!*span) return rows;  // a city the store has never seen
+    const std::int64_t last_hour = std::min(query.to - 1, (*span)->newest_observed_at) / kHourSeconds;
+    const std::int64_t first_hour = std::max(query.from / kHourSeconds, (*span)->oldest_hour);
+    auto& select = statement(Sql::history_hour);
+    for (std::int64_t hour = last_hour; hour >= first_hour && rows.size() < query.limit; --hour) {
+      select.bind(1, hour).bind(2, query.city_id).bind(3, query.from).bind(4, query.to);
+      select.bind(5, clamp_limit(query.limit - rows.size()));
+      SQUALL_TRY(append_rows(select, rows, sqlite_rows::read_observation));
+    }
+    return rows;
+  }
+
+  Result<std::vector<DeadLetter>> dead_letters(std::size_t limit) override {
+    auto& select = statement(Sql::dead_letters);
+    select.bind(1, clamp_limit(limit));
+    return read_rows<DeadLetter>(select, read_dead_letter);
+  }
+
+  Result<Stats> stats() override {
+    auto rows = read_rows<Stats>(statement(Sql::stats), [](const sqlite::Statement& row) {
+      return Stats{row.int64(0), row.int64(1), row.int64(2), row.optional_int64(3), row.optional_int64(4)};
+    });
+    if (!rows) return rows.error();
+    if (rows->size() != 1) return make_error(Errc::internal, "sqlite store: stats query returned no row");
+    return rows->front();
+  }
+
+ private:
+  sqlite::Statement& statement(Sql which) { return statements_[static_cast<std::size_t>(which)]; }
+
+  Result<std::optional<TimeSpan>> time_span_of(std::int64_t city_id) {
+    auto& select = statement(Sql::city_time_span);
+    select.bind(1, city_id);
+    auto spans = read_rows<TimeSpan>(select, [](const sqlite::Statement& row) {
+      return TimeSpan{row.int64(0), row.int64(1)};
+    });
+    if (!spans) return spans.error();
+    if (spans->empty()) return std::optional<TimeSpan>();
+    return std::optional<TimeSpan>(spans->front());
+  }
+
+  // Sorted by (city, time), the newest observation of each city ends its
+  // run. Equal keys keep batch order (pointers into one span), so the later
+  // duplicate wins as it would written one by one.
+  void order_by_city_and_time(std::span<const Observation> observations) {
+    ordered_.clear();
+    for (const Observation& observation : observations) ordered_.push_back(&observation);
+    std::sort(ordered_.begin(), ordered_.end(), [](const Observation* a, const Observation* b) {
+      if (a->city_id != b->city_id) return a->city_id < b->city_id;
+      if (a->observed_at != b->observed_at) return a->observed_at < b->observed_at;
+      return a < b;
+    });
+  }
+
+  Result<void> upsert_observations() {
+    auto& upsert = statement(Sql::upsert_observation);
+    for (const Observation* observation : ordered_) {
+      sqlite_rows::bind_observation(upsert, *observation);
+      SQUALL_TRY(upsert.run());
+    }
+    return {};
+  }
+
+  // Only the newest observation of each city in the batch can matter.
+  Result<void> upsert_latest() {
+    auto& upsert = statement(Sql::upsert_latest);
+    for (std::size_t i = 0; i < ordered_.size(); ++i) {
+      const bool newest_of_city = i + 1 == ordered_.size() || ordered_[i + 1]->city_id != ordered_[i]->city_id;
+      if (!newest_of_city) continue;
+      sqlite_rows::bind_observation(upsert, *ordered_[i]);
+      SQUALL_TRY(upsert.run());
+    }
+    return {};
+  }
+
+  Result<void> insert_dead_letters(std::span<const DeadLetter> dead_letters) {
+    auto& insert = statement(Sql::insert_dead_letter);
+    for (const DeadLetter& letter : dead_letters) {
+      insert.bind(1, letter.topic).bind(2, letter.partition).bind(3, letter.offset).bind(4, letter.reason);
+      insert.bind_blob(5, letter.payload).bind(6, letter.received_at_ms);
+      SQUALL_TRY(insert.run());
+    }
+    return {};
+  }
+
+  // Declared first so it is destroyed last, after the statements made on it.
+  sqlite::Database db_;
+  std::vector<sqlite::Statement> statements_;
+  std::vector<const Observation*> ordered_;  // reused: no allocation per batch once warm
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, bool sync_full) {
+  auto db = sqlite::Database::open(path, sqlite::OpenOptions{.sync_full = sync_full});
+  if (!db) return db.error();
+  SQUALL_TRY(sqlite_schema::migrate(*db));
+  std::vector<sqlite::Statement> statements;
+  statements.reserve(kStatementCount);
+  for (const std::string& sql : statement_sql()) {
+    auto prepared = db->prepare(sql);
+    if (!prepared) return prepared.error();
+    statements.push_back(std::move(prepared).value());
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db).value(), std::move(statements)));
+}
+
+}  // namespace squall::store
