@@ -85,7 +85,9 @@ class Consumer {
   // Records that processing reached these positions; after a restart the
   // group resumes from the last committed position.
   virtual Result<void> commit(std::span<const CommitPosition> positions) = 0;
-  // Records still to be read by this group across its partitions.
+  // Records still to be processed by this group across its partitions: log
+  // end offset minus the group's committed position (this consumer's read
+  // position where the group has committed nothing yet).
   virtual Result<std::int64_t> lag() = 0;
 };
 
@@ -107,8 +109,11 @@ struct LogOptions {
   std::string url = "embedded";
   std::string data_dir = "squall-data";  // embedded: the log lives in DATA_DIR/log.db
   std::int32_t default_partitions = 4;   // for topics created on first use
-  // Embedded retention: whole record batches older than this, or beyond the
-  // size bound per partition, are deleted; committed positions are kept.
+  // Embedded retention: whole record batches appended longer ago than this,
+  // or beyond the size bound per partition, are deleted oldest first (the
+  // newest batch of a partition always stays); values <= 0 disable a bound.
+  // Like Kafka's, retention ignores consumers: committed positions are kept,
+  // and a group behind the oldest retained record resumes there.
   std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;
   std::int64_t retention_bytes_per_partition = 1LL << 30;
   bool sync_full = true;  // fsync every append (power-loss durable); false: crash-safe only
