@@ -20,6 +20,7 @@ struct TailFlags {
   bool follow = true;
   std::int64_t max = 0;
   std::string format = "text";
+  std::string topic;  // empty: the configured log.topic
 };
 
 std::string render_record(const log::ConsumedRecord& r, bool as_json) {
@@ -58,7 +59,8 @@ Result<void> tail(const CommandContext& context, const TailFlags& flags) {
   if (!settings) return settings.error();
   // A private group that never commits: tailing must not move anyone's position.
   const std::string group = fmt::format("squall-tail-{}", ::getpid());
-  auto consumer = log::open_consumer(settings->log, group, {settings->topic},
+  const std::string topic = flags.topic.empty() ? settings->topic : flags.topic;
+  auto consumer = log::open_consumer(settings->log, group, {topic},
                                      flags.from_beginning ? log::StartFrom::earliest : log::StartFrom::latest);
   if (!consumer) return consumer.error();
   install_stop_signals();
@@ -102,7 +104,7 @@ void add_log_commands(CLI::App& app, CommandContext& context) {
   auto* tail_command = app.add_subcommand("tail", "print records of a topic as they arrive");
   context.bind(tail_command, "--data-dir", "data_dir", "directory for all embedded state (default squall-data)");
   context.bind(tail_command, "--log", "log.url", "log backend (default embedded)");
-  context.bind(tail_command, "--topic", "log.topic", "topic to print (default weather; try weather.dlq)");
+  tail_command->add_option("--topic", tail_flags.topic, "topic to print (default: log.topic; try weather.dlq)");
   tail_command->add_flag("--from-beginning", tail_flags.from_beginning, "start at the oldest retained record");
   tail_command->add_flag("!--no-follow", tail_flags.follow, "exit once the end of the topic is reached");
   tail_command->add_option("--max", tail_flags.max, "exit after printing N records");

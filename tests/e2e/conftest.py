@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-SQUALL = os.environ.get("SQUALL_BIN", "squall")
+SQUALL = os.environ.get("E2E_SQUALL_BINARY", "squall")
 
 
 def squall(*args, check=True, timeout=600, env=None, cwd=None):
     """Runs squall to completion and returns the CompletedProcess."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SQUALL_") or k == "SQUALL_BIN"}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SQUALL_")}
     full_env.update(env or {})
     result = subprocess.run([SQUALL, *map(str, args)], capture_output=True, text=True,
                             timeout=timeout, env=full_env, cwd=cwd)

@@ -42,10 +42,13 @@ def test_good_rows_are_stored_and_every_bad_line_is_dead_lettered_with_its_reaso
     replay = tmp_path / "recorded.ndjson"
     good_lines = [good(4887398, 1700000000, "Chicago"), good(4164138, 1700000000, "Miami"),
                   good(3448439, 1700000600, "São Paulo"), good(2657896, 1700001200, "Zürich")]
+    # Bad lines between good ones: the good rows around them must be untouched.
     lines = []
     for i, bad in enumerate(BAD_LINES):
-        lines.append(good_lines[i % len(good_lines)] if i < len(good_lines) else bad)
+        if i < len(good_lines):
+            lines.append(good_lines[i])
         lines.append(bad)
+        lines.append("")  # blank lines are skipped, not dead-lettered
     replay.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     squall("run", "--data-dir", data_dir, "--source", "replay", "--replay-file", replay, "--rate", 0,
