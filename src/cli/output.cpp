@@ -202,21 +202,7 @@ std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format 
                      format_iso8601(d.received_at_ms / 1000), d.reason, excerpt});
   }
   if (format == Format::table) return render_table(table);
-  for (const auto& row : table) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) line += ',';
-      const bool quote = row[i].find_first_of(",\"\r\n") != std::string::npos;
-      if (!quote) {
-        line += row[i];
-        continue;
-      }
-      line += '"';
-      for (char c : row[i]) line += c == '"' ? std::string("\"\"") : std::string(1, c);
-      line += '"';
-    }
-    out += line + "\r\n";
-  }
+  for (const auto& row : table) out += store::csv_line(row) + "\r\n";
   return out;
 }
 
@@ -236,7 +222,7 @@ std::string render_stats(const store::Stats& s, Format format) {
       {std::to_string(s.observations), std::to_string(s.cities), std::to_string(s.dead_letters),
        time(s.oldest_observed_at), time(s.newest_observed_at)}};
   if (format == Format::table) return render_table(table);
-  return fmt::format("{}\r\n{}\r\n", fmt::join(table[0], ","), fmt::join(table[1], ","));
+  return store::csv_line(table[0]) + "\r\n" + store::csv_line(table[1]) + "\r\n";
 }
 
 }  // namespace squall::cli

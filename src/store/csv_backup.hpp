@@ -59,5 +59,7 @@ Result<std::unique_ptr<CsvBackup>> open_csv_backup(const CsvOptions& options,
 // shortest text that reads back exactly; an absent value is an empty field.
 std::string csv_header();
 std::string csv_row(const Observation& observation);
+// Any fields as one RFC 4180 record (no trailing newline).
+std::string csv_line(std::span<const std::string> fields);
 
 }  // namespace squall::store

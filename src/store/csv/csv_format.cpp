@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <system_error>
 #include <type_traits>
 
@@ -83,6 +84,15 @@ std::string csv_row(const Observation& observation) {
   std::string row;
   csv::append_row(row, observation);
   return row;
+}
+
+std::string csv_line(std::span<const std::string> fields) {
+  std::string line;
+  for (const auto& field : fields) {
+    if (!line.empty()) line += ',';
+    csv::append_field(line, field);
+  }
+  return line;
 }
 
 }  // namespace squall::store
