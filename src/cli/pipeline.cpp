@@ -131,6 +131,7 @@ Result<void> run_pipeline(const Settings& s, const PipelineRun& what) {
   StatusLine status(::isatty(STDERR_FILENO) == 1);
   while (!(ingest_outcome.done || !what.ingest) || !(process_outcome.done || !what.process)) {
     if (stop_signalled() && !stop.stop_requested()) {
+      status.clear();
       spdlog::info("stopping: finishing the in-flight batch and committing offsets");
       stop.request_stop();
     }

@@ -36,8 +36,12 @@ void StatusLine::update(const Progress& progress, std::int64_t now_ms) {
   last_ = progress;
 }
 
-void StatusLine::finish(const Progress& progress, std::int64_t now_ms) {
+void StatusLine::clear() {
   if (terminal_ && start_ms_ != 0) std::fprintf(stderr, "\r\033[K");
+}
+
+void StatusLine::finish(const Progress& progress, std::int64_t now_ms) {
+  clear();
   const double seconds = start_ms_ == 0 ? 0 : static_cast<double>(now_ms - start_ms_) / 1000.0;
   const auto per_second = [&](std::int64_t n) { return seconds > 0 ? static_cast<double>(n) / seconds : 0.0; };
   spdlog::info("done: {}", render(progress, per_second(progress.produced), per_second(progress.stored)));

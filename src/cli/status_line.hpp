@@ -21,6 +21,8 @@ class StatusLine {
   explicit StatusLine(bool terminal) : terminal_(terminal) {}
   // Call often; prints at most every 500 ms on a terminal, 10 s otherwise.
   void update(const Progress& progress, std::int64_t now_ms);
+  // Erases the live line so a log message can be printed cleanly.
+  void clear();
   // Clears the live line (terminal) and prints a final summary line.
   void finish(const Progress& progress, std::int64_t now_ms);
 
