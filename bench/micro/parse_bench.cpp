@@ -3,7 +3,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <stdexcept>
 #include <stop_token>
+#include <string>
 #include <vector>
 
 #include "processor/owm_parser.hpp"
@@ -38,7 +40,10 @@ void parse_and_validate(benchmark::State& state, squall::Units units) {
   for (auto _ : state) {
     const std::string& payload = payloads[i];
     auto parsed = parser.parse(payload, units, observation);
-    if (!parsed || !squall::processor::validate(observation)) state.SkipWithError("payload rejected");
+    if (!parsed || !squall::processor::validate(observation)) {
+      state.SkipWithError("payload rejected");
+      break;
+    }
     benchmark::DoNotOptimize(observation.temp_c);
     bytes += static_cast<std::int64_t>(payload.size());
     i = (i + 1) % payloads.size();
@@ -48,6 +53,7 @@ void parse_and_validate(benchmark::State& state, squall::Units units) {
 }
 
 void BM_ParseStandard(benchmark::State& state) { parse_and_validate(state, squall::Units::standard); }
+void BM_ParseMetric(benchmark::State& state) { parse_and_validate(state, squall::Units::metric); }
 void BM_ParseImperial(benchmark::State& state) { parse_and_validate(state, squall::Units::imperial); }
 
 void BM_RejectMalformed(benchmark::State& state) {
@@ -64,6 +70,7 @@ void BM_RejectMalformed(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_ParseStandard);
+BENCHMARK(BM_ParseMetric);
 BENCHMARK(BM_ParseImperial);
 BENCHMARK(BM_RejectMalformed);
 BENCHMARK_MAIN();

@@ -3,7 +3,9 @@
 //
 // The parser reads the raw bytes the API returned (DESIGN §3) with simdjson
 // on-demand and produces a normalised Observation (°C, m/s, hPa, %, mm,
-// metres, UTC). Anything else is an Error with Errc::parse whose message is a
+// metres, UTC). Keys may come in any order and unknown ones are ignored; only
+// id, dt and main.temp are required, and an absent or null field is an empty
+// optional. Anything else is an Error with Errc::parse whose message is a
 // precise, human-readable reason, e.g.
 //   "field main.temp: expected a number, got string"
 //   "missing field dt"
@@ -28,8 +30,9 @@ class OwmParser {
   OwmParser& operator=(const OwmParser&) = delete;
 
   // Parses `json` (expressed in `units`) into `out`. `out` is fully
-  // overwritten on success; its contents are unspecified on error. Reusing
-  // one Observation across calls avoids reallocating its strings.
+  // overwritten on success (ingested_at_ms and source are cleared) and left
+  // as it was on error. Reusing one Observation across calls avoids
+  // reallocating its strings; reusing the parser avoids all other allocation.
   Result<void> parse(std::string_view json, Units units, Observation& out);
 
  private:
