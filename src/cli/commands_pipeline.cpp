@@ -22,7 +22,7 @@ void bind_source_flags(CLI::App* command, CommandContext& context) {
 
 void bind_common_flags(CLI::App* command, CommandContext& context) {
   context.bind(command, "--data-dir", "data_dir", "directory for all embedded state (default squall-data)");
-  context.bind(command, "--log", "log.url", "log backend (default embedded)");
+  context.bind(command, "--log", "log.url", "log backend: embedded (default) or kafka://HOST:PORT[,HOST:PORT]");
   context.bind(command, "--topic", "log.topic", "topic of raw observations (default weather)");
 }
 

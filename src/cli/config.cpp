@@ -32,7 +32,7 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"source.openweather.poll_interval", "10m", "time between two polls of every city"},
     {"source.openweather.timeout", "10s", "timeout of one HTTP request"},
     {"source.openweather.max_retries", "5", "retries of a failed request (5xx, 429, network) before moving on"},
-    {"log.url", "embedded", "log backend: embedded"},
+    {"log.url", "embedded", "log backend: embedded, or kafka://HOST:PORT[,HOST:PORT] for Apache Kafka"},
     {"log.topic", "weather", "topic of raw observations"},
     {"log.dead_letter_topic", "weather.dlq", "topic of records the processor rejected, with the reason"},
     {"log.partitions", "4", "partitions of topics created on first use"},

@@ -6,6 +6,7 @@
 // Apache Kafka. Keep it narrow: produce, poll a batch, commit.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -117,6 +118,18 @@ struct LogOptions {
   std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;
   std::int64_t retention_bytes_per_partition = 1LL << 30;
   bool sync_full = true;  // fsync every append (power-loss durable); false: crash-safe only
+
+  // Kafka backend.
+  std::int16_t replication_factor = 1;  // for topics created on first use and by create_topic
+  std::string client_id = "squall";     // client.id: names this process in broker logs and quotas
+  // How long the start-up reachability check, topic administration and a
+  // commit that meets a rebalance wait for the cluster before giving up.
+  std::int32_t kafka_timeout_ms = 10'000;
+  // librdkafka properties passed through as they are (security.protocol,
+  // sasl.*, ssl.*, ...); they override squall's own settings, except the few
+  // its delivery guarantees rest on. Values of secret properties (passwords,
+  // keys) are never logged.
+  std::map<std::string, std::string> kafka_properties;
 };
 
 Result<std::unique_ptr<Producer>> open_producer(const LogOptions& options);
