@@ -39,7 +39,7 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"log.retention", "7d", "embedded log: delete record batches older than this"},
     {"log.retention_bytes", "1073741824", "embedded log: bytes kept per partition"},
     {"log.sync", "full", "embedded log: full (fsync each append) | normal (survives process crashes only)"},
-    {"store.url", "sqlite", "store backend: sqlite (DATA_DIR/store.db)"},
+    {"store.url", "sqlite", "store backend: sqlite (DATA_DIR/store.db), or cassandra://HOST:PORT[,HOST:PORT]"},
     {"store.sync", "full", "SQLite store: full (fsync each batch) | normal"},
     {"processor.group", "squall-processor", "consumer group of the processor"},
     {"processor.batch_max_records", "5000", "records per micro-batch at most"},

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "store/cassandra/cassandra_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 
@@ -16,8 +17,10 @@ Result<std::unique_ptr<Store>> open_store(const StoreOptions& options) {
     if (error) return make_error(Errc::io, "cannot create data directory " + dir.string() + ": " + error.message());
     return open_sqlite_store((dir / "store.db").string(), options.sync_full);
   }
-  return make_error(Errc::invalid_argument,
-                    "store url '" + options.url + "' is not supported; supported: sqlite (DATA_DIR/store.db)");
+  if (is_cassandra_url(options.url)) return open_cassandra_store(options);
+  return make_error(Errc::invalid_argument, "store url '" + options.url +
+                                                "' is not supported; supported: sqlite (DATA_DIR/store.db), "
+                                                "cassandra://HOST:PORT[,HOST:PORT...]");
 }
 
 }  // namespace squall::store

@@ -63,12 +63,22 @@ class Store {
 };
 
 struct StoreOptions {
-  // "sqlite" (the default: DATA_DIR/store.db) or, later, cassandra://HOST:PORT[,...].
+  // "sqlite" (the default: DATA_DIR/store.db) or cassandra://HOST:PORT[,...].
   std::string url = "sqlite";
   std::string data_dir = "squall-data";
   // SQLite synchronous=FULL (fsync each batch: survives power loss) rather
   // than NORMAL (survives a process crash only).
   bool sync_full = true;
+  // Cassandra only (cassandra://...): the keyspace, created when missing
+  // with `replication` ("SimpleStrategy:RF" or
+  // "NetworkTopologyStrategy:DC:RF[,DC:RF...]"); the consistency level of
+  // every statement, as cqlsh spells it; credentials for
+  // PasswordAuthenticator (the password never appears in any message).
+  std::string keyspace = "squall";
+  std::string consistency = "LOCAL_QUORUM";
+  std::string user;
+  std::string password;
+  std::string replication = "SimpleStrategy:1";
 };
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);

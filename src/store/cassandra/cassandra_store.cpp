@@ -1,0 +1,444 @@
+#include "store/cassandra/cassandra_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <future>
+#include <limits>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <utility>
+#include <variant>
+
+#include "cql/cql.hpp"
+#include "store/cassandra/observation_columns.hpp"
+#include "store/cassandra/schema.hpp"
+
+namespace squall::store {
+namespace {
+
+using cassandra_columns::column_list;
+using cassandra_columns::day_of;
+using cassandra_columns::timestamp_of_seconds;
+
+constexpr std::string_view kScheme = "cassandra://";
+constexpr std::chrono::seconds kConnectTimeout{10};
+// Cassandra warns about batches over a few kB; an observation row is ~300 bytes.
+constexpr std::size_t kRowsPerBatch = 50;
+constexpr std::size_t kRequestsInFlight = 32;
+constexpr std::int32_t kPageSize = 1000;
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const std::string& part : parts) text += (text.empty() ? "" : ",") + part;
+  return text;
+}
+
+Error with_context(const Error& error, std::string_view context) {
+  return make_error(error.code, "cassandra store: " + std::string(context) + ": " + error.message);
+}
+
+Result<std::unique_ptr<cql::Session>> connect(const StoreOptions& options) {
+  std::vector<std::string> points;
+  SQUALL_ASSIGN(points, cassandra_contact_points(options.url));
+  cql::SessionOptions session;
+  session.contact_points = points;
+  session.user = options.user;
+  session.password = options.password;
+  SQUALL_ASSIGN(session.consistency, cql::parse_consistency(options.consistency));
+  session.connect_timeout = kConnectTimeout;
+  auto connected = cql::Session::connect(std::move(session));
+  if (!connected) return with_context(connected.error(), "cannot connect to " + joined(points));
+  return std::move(connected).value();
+}
+
+// Every statement the store runs, prepared once at open.
+struct Statements {
+  cql::Prepared insert_observation;
+  cql::Prepared insert_day;
+  cql::Prepared upsert_latest;
+  cql::Prepared insert_dead_letter;
+  cql::Prepared latest_all;
+  cql::Prepared latest_one;
+  cql::Prepared days_of_city;
+  cql::Prepared history_of_day;
+  cql::Prepared all_dead_letters;
+  cql::Prepared observed_times;
+  cql::Prepared count_cities;
+  cql::Prepared count_dead_letters;
+};
+
+std::string markers(std::size_t count) {
+  std::string text;
+  for (std::size_t i = 0; i < count; ++i) text += i == 0 ? "?" : ", ?";
+  return text;
+}
+
+Result<Statements> prepare_statements(cql::Session& session, const std::string& keyspace) {
+  const std::string columns = column_list();
+  const std::size_t column_count = cassandra_columns::observation_columns().size();
+  const std::string ks = keyspace + ".";
+  auto prepare = [&](const std::string& cql, cql::Prepared& out) -> Result<void> {
+    auto prepared = session.prepare(cql);
+    if (!prepared) return with_context(prepared.error(), "preparing statements");
+    out = std::move(prepared).value();
+    return {};
+  };
+  Statements s;
+  SQUALL_TRY(prepare("INSERT INTO " + ks + "observations (day, " + columns + ") VALUES (" +
+                         markers(column_count + 1) + ")",
+                     s.insert_observation));
+  SQUALL_TRY(prepare("INSERT INTO " + ks + "observation_days (city_id, day) VALUES (?, ?)", s.insert_day));
+  SQUALL_TRY(prepare("INSERT INTO " + ks + "latest_by_city (" + columns + ") VALUES (" + markers(column_count) +
+                         ") USING TIMESTAMP ?",
+                     s.upsert_latest));
+  SQUALL_TRY(prepare("INSERT INTO " + ks +
+                         "dead_letters (topic, partition, offset, reason, payload, received_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+                     s.insert_dead_letter));
+  SQUALL_TRY(prepare("SELECT " + columns + " FROM " + ks + "latest_by_city", s.latest_all));
+  SQUALL_TRY(prepare("SELECT " + columns + " FROM " + ks + "latest_by_city WHERE city_id = ?", s.latest_one));
+  SQUALL_TRY(prepare("SELECT day FROM " + ks + "observation_days WHERE city_id = ? AND day >= ? AND day <= ?",
+                     s.days_of_city));
+  SQUALL_TRY(prepare("SELECT " + columns + " FROM " + ks +
+                         "observations WHERE city_id = ? AND day = ? AND observed_at >= ? AND observed_at < ? "
+                         "LIMIT ?",
+                     s.history_of_day));
+  SQUALL_TRY(prepare("SELECT topic, partition, offset, reason, payload, received_at FROM " + ks + "dead_letters",
+                     s.all_dead_letters));
+  SQUALL_TRY(prepare("SELECT observed_at FROM " + ks + "observations", s.observed_times));
+  SQUALL_TRY(prepare("SELECT count(*) FROM " + ks + "latest_by_city", s.count_cities));
+  SQUALL_TRY(prepare("SELECT count(*) FROM " + ks + "dead_letters", s.count_dead_letters));
+  return s;
+}
+
+// Up to kRequestsInFlight requests outstanding; the first failure is kept
+// and reported once every request has finished.
+class InFlight {
+ public:
+  void add(std::future<Result<cql::QueryResult>> request) {
+    if (pending_.size() >= kRequestsInFlight) wait_oldest();
+    pending_.push_back(std::move(request));
+  }
+
+  Result<void> finish() {
+    while (!pending_.empty()) wait_oldest();
+    if (first_error_) return *first_error_;
+    return {};
+  }
+
+ private:
+  void wait_oldest() {
+    auto done = pending_.front().get();
+    pending_.pop_front();
+    if (!done && !first_error_) first_error_ = with_context(done.error(), "write failed");
+  }
+
+  std::deque<std::future<Result<cql::QueryResult>>> pending_;
+  std::optional<Error> first_error_;
+};
+
+// One observation per (city, observed_at): a later duplicate in the batch
+// replaces an earlier one, as it would written one by one. Ordered by
+// partition (city, day) so each partition's rows are contiguous.
+using ObservationKey = std::tuple<std::int64_t, std::int32_t, std::int64_t>;
+std::map<ObservationKey, const Observation*> by_partition(std::span<const Observation> observations) {
+  std::map<ObservationKey, const Observation*> rows;
+  for (const Observation& observation : observations) {
+    rows[{observation.city_id, day_of(observation.observed_at), observation.observed_at}] = &observation;
+  }
+  return rows;
+}
+
+// Runs a prepared read page by page, calling on_row (returning false to
+// stop) for every row.
+template <class OnRow>
+Result<void> for_each_row(cql::Session& session, const cql::Prepared& statement, std::vector<cql::Value> values,
+                          OnRow on_row) {
+  cql::StatementOptions options = cql::idempotent_options();
+  options.page_size = kPageSize;
+  while (true) {
+    auto page = session.execute(statement, values, options);
+    if (!page) return with_context(page.error(), "reading");
+    for (const cql::Row& row : page->rows) {
+      bool more = true;
+      SQUALL_ASSIGN(more, on_row(row));
+      if (!more) return {};
+    }
+    if (!page->paging_state) return {};
+    options.paging_state = page->paging_state;
+  }
+}
+
+Result<std::int64_t> single_count(cql::Session& session, const cql::Prepared& statement) {
+  std::optional<std::int64_t> count;
+  SQUALL_TRY(for_each_row(session, statement, {}, [&](const cql::Row& row) -> Result<bool> {
+    if (row.size() == 1) {
+      if (const auto* value = std::get_if<std::int64_t>(&row[0])) count = *value;
+    }
+    return false;
+  }));
+  if (!count) return make_error(Errc::parse, "cassandra store: count(*) returned no bigint");
+  return *count;
+}
+
+Result<DeadLetter> dead_letter_of(const cql::Row& row) {
+  const auto* topic = row.size() == 6 ? std::get_if<std::string>(&row[0]) : nullptr;
+  const auto* partition = row.size() == 6 ? std::get_if<std::int32_t>(&row[1]) : nullptr;
+  const auto* offset = row.size() == 6 ? std::get_if<std::int64_t>(&row[2]) : nullptr;
+  if (topic == nullptr || partition == nullptr || offset == nullptr) {
+    return make_error(Errc::parse, "cassandra store: a dead_letters row without topic, partition or offset");
+  }
+  DeadLetter letter{*topic, *partition, *offset, {}, {}, 0};
+  if (const auto* reason = std::get_if<std::string>(&row[3])) letter.reason = *reason;
+  if (const auto* payload = std::get_if<cql::RawValue>(&row[4])) letter.payload = payload->bytes;
+  if (const auto* received = std::get_if<cql::Timestamp>(&row[5])) letter.received_at_ms = received->millis_since_epoch;
+  return letter;
+}
+
+// Newest first, as the SQLite store lists them.
+bool newer_letter(const DeadLetter& a, const DeadLetter& b) {
+  return std::tie(b.received_at_ms, b.offset) < std::tie(a.received_at_ms, a.offset);
+}
+
+// The write time of a latest_by_city upsert: the observation's own time, so
+// the newest observation wins whatever order the writes arrive in.
+std::int64_t write_time_micros(std::int64_t observed_at) {
+  constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 1'000'000;
+  return std::clamp(observed_at, -kLimit, kLimit) * 1'000'000;
+}
+
+std::int32_t clamp_to_int32(std::size_t value) {
+  return static_cast<std::int32_t>(std::min<std::size_t>(value, std::numeric_limits<std::int32_t>::max()));
+}
+
+class CassandraStore final : public Store {
+ public:
+  CassandraStore(std::unique_ptr<cql::Session> session, Statements statements)
+      : session_(std::move(session)), statements_(std::move(statements)) {}
+
+  // Returns once every statement succeeded; on any failure the error of the
+  // first one (its code, e.g. timeout or unavailable, tells the caller to
+  // retry the whole batch, which is safe: every write is an upsert).
+  Result<void> write(const WriteBatch& batch) override {
+    InFlight requests;
+    const auto rows = by_partition(batch.observations);
+    write_observations(rows, requests);
+    write_days(rows, requests);
+    write_latest(rows, requests);
+    write_dead_letters(batch.dead_letters, requests);
+    return requests.finish();
+  }
+
+  Result<std::vector<Observation>> latest(std::optional<std::int64_t> city_id) override {
+    std::vector<Observation> rows;
+    std::vector<cql::Value> values;
+    if (city_id) values.emplace_back(*city_id);
+    SQUALL_TRY(for_each_row(*session_, city_id ? statements_.latest_one : statements_.latest_all, std::move(values),
+                            [&](const cql::Row& row) -> Result<bool> {
+                              Observation observation;
+                              SQUALL_ASSIGN(observation, cassandra_columns::observation_of(row));
+                              rows.push_back(std::move(observation));
+                              return true;
+                            }));
+    std::sort(rows.begin(), rows.end(), [](const Observation& a, const Observation& b) { return a.city_id < b.city_id; });
+    return rows;
+  }
+
+  // Newest first: the city's day partitions that hold anything, from the
+  // day of `to` backwards to the day of `from`, until `limit` rows are found.
+  Result<std::vector<Observation>> history(const HistoryQuery& query) override {
+    std::vector<Observation> rows;
+    if (query.limit == 0 || query.from >= query.to) return rows;
+    std::vector<cql::Value> day_range{query.city_id, day_of(query.from), day_of(query.to - 1)};
+    SQUALL_TRY(for_each_row(*session_, statements_.days_of_city, std::move(day_range),
+                            [&](const cql::Row& row) -> Result<bool> {
+                              const auto* day = row.size() == 1 ? std::get_if<std::int32_t>(&row[0]) : nullptr;
+                              if (day == nullptr) return make_error(Errc::parse, "cassandra store: a day that is not an int");
+                              SQUALL_TRY(append_day(query, *day, rows));
+                              return rows.size() < query.limit;
+                            }));
+    return rows;
+  }
+
+  // A scan of the whole table (dead letters are meant to be few), sorted
+  // newest first; at most 2 × limit letters are held at any time.
+  Result<std::vector<DeadLetter>> dead_letters(std::size_t limit) override {
+    std::vector<DeadLetter> letters;
+    if (limit == 0) return letters;
+    auto keep_newest = [&] {
+      std::sort(letters.begin(), letters.end(), newer_letter);
+      if (letters.size() > limit) letters.resize(limit);
+    };
+    SQUALL_TRY(for_each_row(*session_, statements_.all_dead_letters, {}, [&](const cql::Row& row) -> Result<bool> {
+      DeadLetter letter;
+      SQUALL_ASSIGN(letter, dead_letter_of(row));
+      letters.push_back(std::move(letter));
+      if (letters.size() >= 2 * limit) keep_newest();
+      return true;
+    }));
+    keep_newest();
+    return letters;
+  }
+
+  // Counting observations scans the whole table: fine for tests and small
+  // stores, slow on a big cluster (Cassandra keeps no row counts).
+  Result<Stats> stats() override {
+    Stats stats;
+    SQUALL_TRY(for_each_row(*session_, statements_.observed_times, {}, [&](const cql::Row& row) -> Result<bool> {
+      const auto* time = row.size() == 1 ? std::get_if<cql::Timestamp>(&row[0]) : nullptr;
+      if (time == nullptr) return make_error(Errc::parse, "cassandra store: observed_at that is not a timestamp");
+      const std::int64_t seconds = time->millis_since_epoch / 1000;
+      ++stats.observations;
+      stats.oldest_observed_at = std::min(stats.oldest_observed_at.value_or(seconds), seconds);
+      stats.newest_observed_at = std::max(stats.newest_observed_at.value_or(seconds), seconds);
+      return true;
+    }));
+    SQUALL_ASSIGN(stats.cities, single_count(*session_, statements_.count_cities));
+    SQUALL_ASSIGN(stats.dead_letters, single_count(*session_, statements_.count_dead_letters));
+    return stats;
+  }
+
+ private:
+  using Rows = std::map<ObservationKey, const Observation*>;
+
+  // Queues `batch` when it is full or the next row belongs elsewhere.
+  void flush_if(bool condition, std::vector<cql::BatchStatement>& batch, InFlight& requests) {
+    if (!condition || batch.empty()) return;
+    requests.add(session_->batch_async(std::exchange(batch, {}), cql::idempotent_options()));
+  }
+
+  // Unlogged batches of one (city, day) partition each: applied atomically
+  // on one replica set, unlike a batch spanning partitions.
+  void write_observations(const Rows& rows, InFlight& requests) {
+    std::vector<cql::BatchStatement> batch;
+    std::optional<std::pair<std::int64_t, std::int32_t>> partition;
+    for (const auto& [key, observation] : rows) {
+      const auto this_partition = std::pair{std::get<0>(key), std::get<1>(key)};
+      flush_if(partition != this_partition || batch.size() == kRowsPerBatch, batch, requests);
+      partition = this_partition;
+      std::vector<cql::Value> values{std::get<1>(key)};
+      auto fields = cassandra_columns::values_of(*observation);
+      values.insert(values.end(), std::make_move_iterator(fields.begin()), std::make_move_iterator(fields.end()));
+      batch.push_back({statements_.insert_observation, std::move(values)});
+    }
+    flush_if(true, batch, requests);
+  }
+
+  // The days of one city share its observation_days partition.
+  void write_days(const Rows& rows, InFlight& requests) {
+    std::vector<cql::BatchStatement> batch;
+    std::optional<std::pair<std::int64_t, std::int32_t>> last;
+    for (const auto& [key, observation] : rows) {
+      const auto city_day = std::pair{std::get<0>(key), std::get<1>(key)};
+      if (last == city_day) continue;
+      flush_if((last && last->first != city_day.first) || batch.size() == kRowsPerBatch, batch, requests);
+      last = city_day;
+      batch.push_back({statements_.insert_day, {city_day.first, city_day.second}});
+    }
+    flush_if(true, batch, requests);
+  }
+
+  // Only the newest observation of each city in the batch can matter; rows
+  // are ordered by (city, day, time), so it ends its city's run.
+  void write_latest(const Rows& rows, InFlight& requests) {
+    for (auto row = rows.begin(); row != rows.end(); ++row) {
+      const auto next = std::next(row);
+      if (next != rows.end() && std::get<0>(next->first) == std::get<0>(row->first)) continue;
+      const Observation& observation = *row->second;
+      auto values = cassandra_columns::values_of(observation);
+      values.emplace_back(write_time_micros(observation.observed_at));
+      requests.add(session_->execute_async(statements_.upsert_latest, std::move(values), cql::idempotent_options()));
+    }
+  }
+
+  void write_dead_letters(std::span<const DeadLetter> letters, InFlight& requests) {
+    std::map<std::pair<std::string, std::int32_t>, std::vector<const DeadLetter*>> by_log_partition;
+    for (const DeadLetter& letter : letters) by_log_partition[{letter.topic, letter.partition}].push_back(&letter);
+    for (const auto& [partition, members] : by_log_partition) {
+      std::vector<cql::BatchStatement> batch;
+      for (const DeadLetter* letter : members) {
+        flush_if(batch.size() == kRowsPerBatch, batch, requests);
+        batch.push_back({statements_.insert_dead_letter,
+                         {letter->topic, letter->partition, letter->offset, letter->reason,
+                          cql::RawValue{cql::TypeId::blob, letter->payload}, cql::Timestamp{letter->received_at_ms}}});
+      }
+      flush_if(true, batch, requests);
+    }
+  }
+
+  // Appends the rows of one day partition within [from, to), newest first.
+  Result<void> append_day(const HistoryQuery& query, std::int32_t day, std::vector<Observation>& rows) {
+    std::vector<cql::Value> values{query.city_id, day, timestamp_of_seconds(query.from),
+                                   timestamp_of_seconds(query.to), clamp_to_int32(query.limit - rows.size())};
+    return for_each_row(*session_, statements_.history_of_day, std::move(values),
+                        [&](const cql::Row& row) -> Result<bool> {
+                          Observation observation;
+                          SQUALL_ASSIGN(observation, cassandra_columns::observation_of(row));
+                          rows.push_back(std::move(observation));
+                          return rows.size() < query.limit;
+                        });
+  }
+
+  std::unique_ptr<cql::Session> session_;
+  Statements statements_;
+};
+
+Result<std::string> keyspace_of(const StoreOptions& options) {
+  SQUALL_TRY(cassandra_schema::check_keyspace_name(options.keyspace));
+  return options.keyspace;
+}
+
+}  // namespace
+
+bool is_cassandra_url(std::string_view url) { return url.starts_with(kScheme); }
+
+Result<std::vector<std::string>> cassandra_contact_points(std::string_view url) {
+  if (!is_cassandra_url(url)) {
+    return make_error(Errc::invalid_argument, "store url '" + std::string(url) + "' does not start with cassandra://");
+  }
+  std::vector<std::string> points;
+  std::string_view rest = url.substr(kScheme.size());
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string_view point = rest.substr(0, comma);
+    const auto colon = point.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == point.size()) {
+      return make_error(Errc::invalid_argument, "store url '" + std::string(url) + "': contact point '" +
+                                                    std::string(point) + "' is not HOST:PORT");
+    }
+    points.emplace_back(point);
+    if (comma == std::string_view::npos) return points;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+Result<std::unique_ptr<Store>> open_cassandra_store(const StoreOptions& options) {
+  std::string keyspace;
+  SQUALL_ASSIGN(keyspace, keyspace_of(options));
+  std::unique_ptr<cql::Session> session;
+  SQUALL_ASSIGN(session, connect(options));
+  SQUALL_TRY(cassandra_schema::create_schema(*session, keyspace, options.replication));
+  Statements statements;
+  SQUALL_ASSIGN(statements, prepare_statements(*session, keyspace));
+  return std::unique_ptr<Store>(std::make_unique<CassandraStore>(std::move(session), std::move(statements)));
+}
+
+Result<void> create_cassandra_schema(const StoreOptions& options) {
+  std::string keyspace;
+  SQUALL_ASSIGN(keyspace, keyspace_of(options));
+  std::unique_ptr<cql::Session> session;
+  SQUALL_ASSIGN(session, connect(options));
+  return cassandra_schema::create_schema(*session, keyspace, options.replication);
+}
+
+Result<void> check_cassandra_schema(const StoreOptions& options) {
+  std::string keyspace;
+  SQUALL_ASSIGN(keyspace, keyspace_of(options));
+  std::unique_ptr<cql::Session> session;
+  SQUALL_ASSIGN(session, connect(options));
+  return cassandra_schema::check_schema(*session, keyspace);
+}
+
+}  // namespace squall::store

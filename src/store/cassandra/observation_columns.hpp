@@ -1,0 +1,46 @@
+#pragma once
+// Observation <-> the columns of the Cassandra observations and
+// latest_by_city tables, generated from kObservationFields (like the SQLite
+// rows) so the column list, the bound values and the read-back cannot
+// disagree in order.
+//
+// Types: observed_at and ingested_at are CQL timestamps (milliseconds), every
+// other integer is bigint or int as in Observation, reals are double, strings
+// text. An absent optional binds as null.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/observation.hpp"
+#include "core/result.hpp"
+#include "cql/cql.hpp"
+
+namespace squall::store::cassandra_columns {
+
+struct Column {
+  std::string name;
+  std::string type;  // CQL spelling
+};
+
+// Every field of Observation, in struct order.
+std::vector<Column> observation_columns();
+
+// "city_id, city, ..., source": the column list for INSERT and SELECT.
+std::string column_list();
+
+// Days since 1970-01-01 UTC (rounding towards the past), clamped to int's
+// range: the `day` of an observations partition.
+std::int32_t day_of(std::int64_t unix_seconds);
+
+// Unix seconds as a CQL timestamp, saturating instead of overflowing.
+cql::Timestamp timestamp_of_seconds(std::int64_t unix_seconds);
+
+// One value per observation_columns() entry.
+std::vector<cql::Value> values_of(const Observation& observation);
+
+// Reads a row selected with column_list(); a cell of an unexpected type (a
+// schema that drifted) is an error naming the column.
+Result<Observation> observation_of(const cql::Row& row);
+
+}  // namespace squall::store::cassandra_columns
