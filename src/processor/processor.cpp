@@ -54,6 +54,7 @@ struct Processor::Impl {
   std::vector<log::Record> dead_letter_records;
   std::vector<log::CommitPosition> positions;
   Observation scratch;
+  std::int64_t lag_measured_ms = 0;  // steady clock of the last Consumer::lag() call
 
   Result<bool> collect(std::stop_token stop);
   void transform();
@@ -62,6 +63,7 @@ struct Processor::Impl {
   void compute_positions();
   void select_csv_rows();
   Result<void> write_sinks(std::stop_token stop);
+  void refresh_lag(bool caught_up);
   Result<void> with_retry(std::stop_token stop, std::string_view what, const std::function<Result<void>()>& op);
 };
 
@@ -188,6 +190,20 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
   return with_retry(stop, "offset commit", [&] { return consumer.commit(positions); });
 }
 
+// Lag is for people and metrics, not for correctness: asking the log for it
+// costs a broker round trip on Kafka, so it is measured at most once a second
+// rather than after every batch. A caught-up batch knows its lag is zero.
+void Processor::Impl::refresh_lag(bool caught_up) {
+  if (caught_up) {
+    counters.lag.store(0, std::memory_order_relaxed);
+    return;
+  }
+  const std::int64_t now = steady_now_ms();
+  if (now - lag_measured_ms < 1000) return;
+  lag_measured_ms = now;
+  if (auto lag = consumer.lag()) counters.lag.store(*lag, std::memory_order_relaxed);
+}
+
 Processor::Processor(log::Consumer& consumer, log::Producer& producer, store::Store& store,
                      store::CsvBackup* csv, ProcessorOptions options)
     : impl_(std::make_unique<Impl>(consumer, producer, store, csv, std::move(options), counters_)) {}
@@ -199,7 +215,7 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   auto caught_up = self.collect(stop);
   if (!caught_up) return caught_up.error();
   if (self.batch.empty()) {
-    if (*caught_up) counters_.lag.store(0, std::memory_order_relaxed);
+    if (*caught_up) self.refresh_lag(true);
     return BatchOutcome{0, *caught_up};
   }
 
@@ -215,7 +231,7 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   counters_.batches.fetch_add(1, std::memory_order_relaxed);
   counters_.last_batch_records.store(static_cast<std::int64_t>(self.batch.size()), std::memory_order_relaxed);
   counters_.last_commit_ms.store(now_ms(), std::memory_order_relaxed);
-  if (auto lag = self.consumer.lag()) counters_.lag.store(*caught_up ? 0 : *lag, std::memory_order_relaxed);
+  self.refresh_lag(*caught_up);
   return BatchOutcome{self.batch.size(), *caught_up};
 }
 
