@@ -12,6 +12,33 @@ void CommandContext::bind(CLI::App* command, const std::string& name, const std:
       name, [this, key](const std::string& value) { flags[key] = value; }, help);
 }
 
+void CommandContext::bind_kafka_properties(CLI::App* command) {
+  const CLI::Validator name_equals_value(
+      [](const std::string& item) {
+        const auto eq = item.find('=');
+        return eq == std::string::npos || eq == 0 ? "expected NAME=VALUE, e.g. security.protocol=SASL_SSL"
+                                                  : std::string();
+      },
+      "NAME=VALUE");
+  command
+      ->add_option_function<std::vector<std::string>>(
+          "--kafka-property",
+          [this](const std::vector<std::string>& items) {
+            for (const std::string& item : items) {
+              const auto eq = item.find('=');
+              flags[std::string(kKafkaPropertyPrefix) + item.substr(0, eq)] = item.substr(eq + 1);
+            }
+          },
+          "librdkafka property NAME=VALUE for the Kafka log (repeatable; e.g. security.protocol=SASL_SSL)")
+      ->check(name_equals_value);
+}
+
+void bind_store_flags(CLI::App* command, CommandContext& context) {
+  context.bind(command, "--store", "store.url", "store backend: sqlite (default) or cassandra://HOST:PORT[,HOST:PORT]");
+  context.bind(command, "--keyspace", "store.keyspace", "Cassandra keyspace (default squall)");
+  context.bind(command, "--consistency", "store.consistency", "Cassandra consistency level (default LOCAL_QUORUM)");
+}
+
 Result<Settings> CommandContext::settings() const {
   auto config = Config::load(config_file, environment, flags);
   if (!config) return config.error();
@@ -25,7 +52,11 @@ int CommandContext::fail(const Error& error) {
       exit_code = kExitUsage;
       hint = "see `squall <command> --help` and the configuration reference in README.md";
       break;
-    case Errc::auth: exit_code = kExitAuth; break;
+    case Errc::auth:
+      exit_code = kExitAuth;
+      hint = "credentials come from OPENWEATHER_API_KEY (the API), store.user + SQUALL_STORE_PASSWORD (Cassandra) "
+             "and kafka.sasl.* (Kafka); see README.md";
+      break;
     default: exit_code = kExitFailure; break;
   }
   std::fprintf(stderr, "squall: %s\n", error.message.c_str());

@@ -27,13 +27,19 @@ struct CommandContext {
 
   // Binds `--name VALUE` on `command` to the config key `key`.
   void bind(CLI::App* command, const std::string& name, const std::string& key, const std::string& help);
+  // Binds the repeatable `--kafka-property NAME=VALUE` (librdkafka pass-through, config keys kafka.NAME).
+  void bind_kafka_properties(CLI::App* command);
   Result<Settings> settings() const;
   // Prints "squall: <message>" and a hint, and records the exit code.
   int fail(const Error& error);
 };
 
+// --store, --keyspace and --consistency: every command that opens the store.
+void bind_store_flags(CLI::App* command, CommandContext& context);
+
 void add_pipeline_commands(CLI::App& app, CommandContext& context);  // run, ingest, process
 void add_query_command(CLI::App& app, CommandContext& context);      // query latest|history|stats|dead-letters
 void add_log_commands(CLI::App& app, CommandContext& context);       // tail, topics
+void add_schema_command(CLI::App& app, CommandContext& context);     // schema create|check
 
 }  // namespace squall::cli

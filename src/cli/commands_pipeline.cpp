@@ -24,10 +24,11 @@ void bind_common_flags(CLI::App* command, CommandContext& context) {
   context.bind(command, "--data-dir", "data_dir", "directory for all embedded state (default squall-data)");
   context.bind(command, "--log", "log.url", "log backend: embedded (default) or kafka://HOST:PORT[,HOST:PORT]");
   context.bind(command, "--topic", "log.topic", "topic of raw observations (default weather)");
+  context.bind_kafka_properties(command);
 }
 
 void bind_process_flags(CLI::App* command, CommandContext& context) {
-  context.bind(command, "--store", "store.url", "store backend (default sqlite)");
+  bind_store_flags(command, context);
   context.bind(command, "--group", "processor.group", "consumer group (default squall-processor)");
   context.bind(command, "--batch-max-records", "processor.batch_max_records", "records per micro-batch at most");
   context.bind(command, "--batch-max-wait", "processor.batch_max_wait", "micro-batch time bound, e.g. 200ms");

@@ -83,7 +83,7 @@ Result<std::string> run_query(const std::string& what, const QueryFlags& flags, 
 
 void add_query_flags(CLI::App* command, QueryFlags& flags, CommandContext& context) {
   context.bind(command, "--data-dir", "data_dir", "directory for all embedded state (default squall-data)");
-  context.bind(command, "--store", "store.url", "store backend (default sqlite)");
+  bind_store_flags(command, context);
   command->add_option("--format", flags.format, "table | csv | json (default table)");
 }
 

@@ -39,8 +39,22 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"log.retention", "7d", "embedded log: delete record batches older than this"},
     {"log.retention_bytes", "1073741824", "embedded log: bytes kept per partition"},
     {"log.sync", "full", "embedded log: full (fsync each append) | normal (survives process crashes only)"},
+    {"log.replication_factor", "1", "Kafka: replication factor of topics squall creates"},
+    {"log.client_id", "squall", "Kafka: client.id, which names this process in broker logs and quotas"},
+    {"log.kafka_timeout", "10s", "Kafka: how long start-up checks, topic administration and commits during a "
+                                 "rebalance wait for the cluster"},
     {"store.url", "sqlite", "store backend: sqlite (DATA_DIR/store.db), or cassandra://HOST:PORT[,HOST:PORT]"},
     {"store.sync", "full", "SQLite store: full (fsync each batch) | normal"},
+    {"store.keyspace", "squall", "Cassandra: keyspace of squall's tables, created with them on first use"},
+    {"store.replication", "SimpleStrategy:1", "Cassandra: replication of a keyspace squall creates: "
+                                              "SimpleStrategy:RF or NetworkTopologyStrategy:DC:RF[,DC:RF...]"},
+    {"store.consistency", "LOCAL_QUORUM", "Cassandra: consistency level of every statement (ONE, QUORUM, "
+                                          "LOCAL_QUORUM, ALL, ...)"},
+    {"store.user", "", "Cassandra: user for PasswordAuthenticator (empty: no authentication)"},
+    {"store.password", "", "Cassandra: password (prefer SQUALL_STORE_PASSWORD; never printed)"},
+    {"store.tls", "false", "Cassandra: connect over TLS"},
+    {"store.tls_ca_file", "", "Cassandra: PEM file of trusted CAs for TLS (empty: the system's)"},
+    {"store.tls_verify", "true", "Cassandra: verify the server's certificate and host name"},
     {"processor.group", "squall-processor", "consumer group of the processor"},
     {"processor.batch_max_records", "5000", "records per micro-batch at most"},
     {"processor.batch_max_wait", "200ms", "a micro-batch closes this long after its first record"},
@@ -52,6 +66,31 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
 const KeySpec* find_key(std::string_view key) {
   auto it = std::find_if(kKeys.begin(), kKeys.end(), [&](const KeySpec& spec) { return spec.key == key; });
   return it == kKeys.end() ? nullptr : &*it;
+}
+
+bool is_pass_through(std::string_view key) {
+  return key.starts_with(kKafkaPropertyPrefix) && key.size() > kKafkaPropertyPrefix.size();
+}
+
+bool is_known(std::string_view key) { return find_key(key) != nullptr || is_pass_through(key); }
+
+// SQUALL_KAFKA_SASL_PASSWORD -> kafka.sasl.password: librdkafka's own names
+// are lower case with dots, so the mapping back from a variable is exact.
+std::optional<std::string> pass_through_key(std::string_view env_name) {
+  constexpr std::string_view kEnvPrefix = "SQUALL_KAFKA_";
+  if (!env_name.starts_with(kEnvPrefix) || env_name.size() == kEnvPrefix.size()) return std::nullopt;
+  std::string key(kKafkaPropertyPrefix);
+  for (char c : env_name.substr(kEnvPrefix.size())) {
+    key += c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return key;
+}
+
+bool is_secret(std::string_view key) {
+  for (std::string_view word : {"api_key", "password", "secret", "key.pem", "ssl.key"}) {
+    if (key.find(word) != std::string_view::npos) return true;
+  }
+  return false;
 }
 
 std::string render(const toml::node& node) {
@@ -79,7 +118,7 @@ Result<void> flatten(const toml::table& table, const std::string& prefix, const 
       SQUALL_TRY(flatten(*nested, key, file, out));
       continue;
     }
-    if (find_key(key) == nullptr) {
+    if (!is_known(key)) {
       return make_error(Errc::invalid_argument, fmt::format("{}: unknown config key '{}'", file, key));
     }
     out[key] = render(node);
@@ -134,6 +173,10 @@ Result<Config> Config::load(const std::optional<std::string>& file, const std::v
       continue;
     }
     if (!name.starts_with("SQUALL_") || name == "SQUALL_CONFIG") continue;
+    if (auto key = pass_through_key(name)) {
+      config.values_[*key] = {value, "env " + name};
+      continue;
+    }
     auto spec = std::find_if(kKeys.begin(), kKeys.end(), [&](const KeySpec& s) { return env_name(s.key) == name; });
     if (spec == kKeys.end()) {
       return make_error(Errc::invalid_argument, fmt::format("environment: unknown setting {}", name));
@@ -142,7 +185,7 @@ Result<Config> Config::load(const std::optional<std::string>& file, const std::v
   }
 
   for (const auto& [key, value] : flags) {
-    if (find_key(key) == nullptr) {
+    if (!is_known(key)) {
       return make_error(Errc::internal, fmt::format("flag bound to unknown config key '{}'", key));
     }
     config.values_[key] = {value, "flag"};
@@ -159,10 +202,18 @@ const Config::Value& Config::get(std::string_view key) const {
 std::string Config::text(std::string_view key) const { return get(key).text; }
 std::string Config::origin(std::string_view key) const { return get(key).origin; }
 
+std::map<std::string, std::string> Config::with_prefix(std::string_view prefix) const {
+  std::map<std::string, std::string> found;
+  for (auto it = values_.lower_bound(prefix); it != values_.end() && it->first.starts_with(prefix); ++it) {
+    found[it->first.substr(prefix.size())] = it->second.text;
+  }
+  return found;
+}
+
 Error Config::invalid(std::string_view key, std::string_view expectation) const {
   const Value& value = get(key);
   // Secrets are never echoed back, not even when they are malformed.
-  const bool secret = key.find("api_key") != std::string_view::npos || key.find("password") != std::string_view::npos;
+  const bool secret = is_secret(key);
   return make_error(Errc::invalid_argument,
                     fmt::format("invalid config key {} (from {}): expected {}, got '{}'", key, value.origin,
                                 expectation, secret ? "<redacted>" : value.text));

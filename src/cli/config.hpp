@@ -3,7 +3,9 @@
 //
 // Every setting has a dotted key ("source.rate") with a default. A file sets
 // it as a TOML key in its table ([source] rate = 100), the environment as
-// SQUALL_SOURCE_RATE, a flag as --rate. Unknown keys and bad values fail at
+// SQUALL_SOURCE_RATE, a flag as --rate. librdkafka properties pass through
+// under kafka.* ([kafka] "security.protocol" = "SSL", SQUALL_KAFKA_SECURITY_PROTOCOL,
+// --kafka-property security.protocol=SSL). Unknown keys and bad values fail at
 // start-up with a message that names the key and where the value came from.
 
 #include <cstdint>
@@ -28,6 +30,12 @@ struct KeySpec {
 // Every key squall understands, with its default and a one-line description.
 std::span<const KeySpec> known_keys();
 
+// Keys under this prefix are librdkafka properties passed through to the
+// Kafka clients as they are (kafka.security.protocol -> security.protocol).
+// squall cannot list them all, so any name is accepted here and librdkafka
+// itself rejects an unknown one when the Kafka log opens, naming it.
+inline constexpr std::string_view kKafkaPropertyPrefix = "kafka.";
+
 // The environment variable that sets `key`: "source.rate" -> "SQUALL_SOURCE_RATE".
 std::string env_name(std::string_view key);
 
@@ -47,6 +55,8 @@ class Config {
   Result<std::vector<std::int64_t>> integer_list(std::string_view key) const;
   // One of `choices`, e.g. source.kind in {simulator, replay, openweather}.
   Result<std::string> choice(std::string_view key, std::span<const std::string_view> choices) const;
+  // Every pass-through key under `prefix`, the prefix stripped: {"security.protocol": "SSL"}.
+  std::map<std::string, std::string> with_prefix(std::string_view prefix) const;
   // Where the value of `key` came from: "default", "file squall.toml", "env SQUALL_X", "flag".
   std::string origin(std::string_view key) const;
 

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   add_pipeline_commands(app, context);
   add_query_command(app, context);
   add_log_commands(app, context);
+  add_schema_command(app, context);
 
   try {
     app.parse(argc, argv);

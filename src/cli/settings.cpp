@@ -61,6 +61,57 @@ Result<void> resolve_source(const Config& config, Settings& s) {
   return {};
 }
 
+Result<void> resolve_kafka(const Config& config, log::LogOptions& log) {
+  std::int64_t replication = 0;
+  SQUALL_ASSIGN(replication, config.integer("log.replication_factor", 1, 32'767));
+  log.replication_factor = static_cast<std::int16_t>(replication);
+  log.client_id = config.text("log.client_id");
+  if (log.client_id.empty()) return make_error(Errc::invalid_argument, "log.client_id must not be empty");
+  std::int64_t timeout_ms = 0;
+  SQUALL_ASSIGN(timeout_ms, config.duration_ms("log.kafka_timeout", 100));
+  if (timeout_ms > INT32_MAX) return make_error(Errc::invalid_argument, "log.kafka_timeout is longer than 24 days");
+  log.kafka_timeout_ms = static_cast<std::int32_t>(timeout_ms);
+  log.kafka_properties = config.with_prefix(kKafkaPropertyPrefix);
+  return {};
+}
+
+std::string_view store_key(store::StoreField field) {
+  switch (field) {
+    case store::StoreField::url: return "store.url";
+    case store::StoreField::keyspace: return "store.keyspace";
+    case store::StoreField::replication: return "store.replication";
+    case store::StoreField::consistency: return "store.consistency";
+    case store::StoreField::tls_ca_file: return "store.tls_ca_file";
+  }
+  return "store";
+}
+
+Result<void> resolve_store(const Config& config, Settings& s) {
+  auto& store = s.store;
+  store.url = config.text("store.url");
+  store.data_dir = s.data_dir;
+  std::string sync;
+  SQUALL_ASSIGN(sync, config.choice("store.sync", kSyncModes));
+  store.sync_full = sync == "full";
+  store.keyspace = config.text("store.keyspace");
+  store.replication = config.text("store.replication");
+  store.consistency = config.text("store.consistency");
+  store.user = config.text("store.user");
+  store.password = config.text("store.password");
+  SQUALL_ASSIGN(store.tls, config.boolean("store.tls"));
+  store.tls_ca_file = config.text("store.tls_ca_file");
+  SQUALL_ASSIGN(store.tls_verify, config.boolean("store.tls_verify"));
+  if (store.user.empty() != store.password.empty()) {
+    return make_error(Errc::invalid_argument, "store.user and store.password go together: set both or neither");
+  }
+  if (auto problem = store::check_options(store)) {
+    const std::string_view key = store_key(problem->field);
+    return make_error(Errc::invalid_argument, "invalid config key " + std::string(key) + " (from " +
+                                                  config.origin(key) + "): " + problem->error.message);
+  }
+  return {};
+}
+
 Result<void> resolve_backends(const Config& config, Settings& s) {
   s.log.url = config.text("log.url");
   s.log.data_dir = s.data_dir;
@@ -78,11 +129,8 @@ Result<void> resolve_backends(const Config& config, Settings& s) {
     return make_error(Errc::invalid_argument, "log.topic must be set and differ from log.dead_letter_topic");
   }
 
-  s.store.url = config.text("store.url");
-  s.store.data_dir = s.data_dir;
-  SQUALL_ASSIGN(sync, config.choice("store.sync", kSyncModes));
-  s.store.sync_full = sync == "full";
-  return {};
+  SQUALL_TRY(resolve_kafka(config, s.log));
+  return resolve_store(config, s);
 }
 
 Result<void> resolve_processing(const Config& config, Settings& s) {

@@ -1,8 +1,8 @@
 #pragma once
 // The store: where processed weather lives (DESIGN §4).
 //
-// Backends: SQLite (embedded default, one file under the data dir) and, later,
-// Apache Cassandra. Every write is an idempotent upsert keyed so that
+// Backends: SQLite (embedded default, one file under the data dir) and
+// Apache Cassandra (cassandra://...). Every write is an idempotent upsert keyed so that
 // replaying the same input yields the same rows: (city_id, observed_at) for
 // observations, city_id for latest_by_city, (topic, partition, offset) for
 // dead letters.
@@ -79,8 +79,30 @@ struct StoreOptions {
   std::string user;
   std::string password;
   std::string replication = "SimpleStrategy:1";
+  bool tls = false;
+  std::string tls_ca_file;  // PEM trust anchors; empty: the system's default paths
+  bool tls_verify = true;   // check the server's certificate chain and host name
 };
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);
+
+// The field of StoreOptions a value was rejected for, so the caller can name
+// its own setting (a config key, a flag) in the message.
+enum class StoreField { url, keyspace, replication, consistency, tls_ca_file };
+struct OptionProblem {
+  StoreField field;
+  Error error;
+};
+
+// Checks every option of the chosen backend without connecting, so bad
+// settings fail at start-up rather than on first use.
+std::optional<OptionProblem> check_options(const StoreOptions& options);
+
+// `squall schema create|check`. The SQLite store creates its schema when it
+// opens, so create opens it; on Cassandra, create makes the keyspace and
+// tables that are missing (nothing else changes) and check compares the
+// tables with squall's, naming every missing or mistyped column.
+Result<void> create_schema(const StoreOptions& options);
+Result<void> check_schema(const StoreOptions& options);
 
 }  // namespace squall::store

@@ -109,6 +109,44 @@ TEST(Config, IntegerListRejectsGarbage) {
   EXPECT_FALSE(config->integer_list("source.openweather.city_ids").ok());
 }
 
+TEST(Config, KafkaPropertiesPassThroughFromEveryLayer) {
+  test::TempDir dir;
+  // Quoted names keep their dots; bare dotted names become nested tables: both land on kafka.NAME.
+  auto path = write_file(dir, "[kafka]\n\"security.protocol\" = \"SASL_SSL\"\nsasl.mechanism = \"PLAIN\"\n"
+                              "linger.ms = 5\n");
+  auto config = Config::load(path, {"SQUALL_KAFKA_SASL_USERNAME=alice", "SQUALL_KAFKA_LINGER_MS=7"},
+                             {{"kafka.sasl.mechanism", "SCRAM-SHA-512"}});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->with_prefix(kKafkaPropertyPrefix),
+            (std::map<std::string, std::string>{{"linger.ms", "7"},
+                                                {"sasl.mechanism", "SCRAM-SHA-512"},
+                                                {"sasl.username", "alice"},
+                                                {"security.protocol", "SASL_SSL"}}));
+  EXPECT_EQ(config->origin("kafka.sasl.username"), "env SQUALL_KAFKA_SASL_USERNAME");
+}
+
+TEST(Config, KafkaTableWithoutAPropertyNameIsStillAnUnknownKey) {
+  test::TempDir dir;
+  auto path = write_file(dir, "kafka = \"SSL\"\n");
+  auto config = Config::load(path, {}, {});
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().message.find("unknown config key 'kafka'"), std::string::npos) << config.error().message;
+}
+
+TEST(Config, NoKafkaPropertiesByDefault) {
+  auto config = Config::load(std::nullopt, {}, {});
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE(config->with_prefix(kKafkaPropertyPrefix).empty());
+}
+
+TEST(Config, MalformedStorePasswordIsNeverEchoed) {
+  auto config = Config::load(std::nullopt, {"SQUALL_STORE_PASSWORD=hunter2"}, {});
+  ASSERT_TRUE(config.ok());
+  auto as_bool = config->boolean("store.password");
+  ASSERT_FALSE(as_bool.ok());
+  EXPECT_EQ(as_bool.error().message.find("hunter2"), std::string::npos) << as_bool.error().message;
+}
+
 TEST(Config, EnvNameIsUppercaseWithUnderscores) {
   EXPECT_EQ(env_name("source.openweather.poll_interval"), "SQUALL_SOURCE_OPENWEATHER_POLL_INTERVAL");
 }

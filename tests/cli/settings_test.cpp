@@ -75,5 +75,61 @@ TEST(Settings, BadStartTimeNamesTheKey) {
   EXPECT_NE(s.error().message.find("source.start_time"), std::string::npos);
 }
 
+TEST(Settings, KafkaSettingsAndPassThroughPropertiesReachTheLogOptions) {
+  auto s = settings_from({{"log.url", "kafka://127.0.0.1:9092"}, {"log.replication_factor", "3"},
+                          {"log.kafka_timeout", "30s"}, {"kafka.security.protocol", "SSL"}},
+                         {"SQUALL_LOG_CLIENT_ID=edge-7"});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->log.replication_factor, 3);
+  EXPECT_EQ(s->log.client_id, "edge-7");
+  EXPECT_EQ(s->log.kafka_timeout_ms, 30'000);
+  EXPECT_EQ(s->log.kafka_properties, (std::map<std::string, std::string>{{"security.protocol", "SSL"}}));
+}
+
+TEST(Settings, CassandraSettingsReachTheStoreOptions) {
+  auto s = settings_from({{"store.url", "cassandra://10.0.0.1:9042,10.0.0.2:9042"}, {"store.keyspace", "wx"},
+                          {"store.consistency", "QUORUM"}, {"store.replication", "NetworkTopologyStrategy:dc1:3"}},
+                         {"SQUALL_STORE_USER=squall", "SQUALL_STORE_PASSWORD=pw"});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->store.keyspace, "wx");
+  EXPECT_EQ(s->store.consistency, "QUORUM");
+  EXPECT_EQ(s->store.replication, "NetworkTopologyStrategy:dc1:3");
+  EXPECT_EQ(s->store.user, "squall");
+  EXPECT_EQ(s->store.password, "pw");
+  EXPECT_FALSE(s->store.tls);
+}
+
+TEST(Settings, BadCassandraSettingsFailAtStartUpNamingTheKey) {
+  const std::string url = "cassandra://127.0.0.1:9042";
+  const std::vector<std::pair<std::map<std::string, std::string>, std::string>> cases{
+      {{{"store.url", url}, {"store.keyspace", "1bad"}}, "invalid config key store.keyspace (from flag)"},
+      {{{"store.url", url}, {"store.consistency", "MOST"}}, "invalid config key store.consistency (from flag)"},
+      {{{"store.url", url}, {"store.replication", "SimpleStrategy:0"}},
+       "invalid config key store.replication (from flag)"},
+      {{{"store.url", "cassandra://nohost"}}, "invalid config key store.url (from flag)"},
+      {{{"store.url", "postgres://x"}}, "invalid config key store.url (from flag)"},
+      {{{"store.url", url}, {"store.tls", "true"}, {"store.tls_ca_file", "/no/such/ca.pem"}},
+       "invalid config key store.tls_ca_file (from flag)"},
+  };
+  for (const auto& [flags, expected] : cases) {
+    auto s = settings_from(flags);
+    ASSERT_FALSE(s.ok()) << expected;
+    EXPECT_EQ(s.error().code, Errc::invalid_argument);
+    EXPECT_TRUE(s.error().message.starts_with(expected)) << s.error().message;
+  }
+}
+
+TEST(Settings, StoreUserNeedsAPasswordAndTheMessageNeverShowsIt) {
+  auto s = settings_from({{"store.url", "cassandra://127.0.0.1:9042"}}, {"SQUALL_STORE_PASSWORD=hunter2"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("store.user and store.password"), std::string::npos) << s.error().message;
+  EXPECT_EQ(s.error().message.find("hunter2"), std::string::npos);
+}
+
+TEST(Settings, SqliteStoreIgnoresCassandraOnlyKeys) {
+  auto s = settings_from({{"store.consistency", "MOST"}});
+  EXPECT_TRUE(s.ok()) << s.error().message;
+}
+
 }  // namespace
 }  // namespace squall::cli

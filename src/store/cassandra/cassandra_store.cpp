@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <limits>
 #include <map>
@@ -47,6 +48,9 @@ Result<std::unique_ptr<cql::Session>> connect(const StoreOptions& options) {
   session.user = options.user;
   session.password = options.password;
   SQUALL_ASSIGN(session.consistency, cql::parse_consistency(options.consistency));
+  session.tls.enabled = options.tls;
+  session.tls.ca_file = options.tls_ca_file;
+  session.tls.verify = options.tls_verify;
   session.connect_timeout = kConnectTimeout;
   auto connected = cql::Session::connect(std::move(session));
   if (!connected) return with_context(connected.error(), "cannot connect to " + joined(points));
@@ -412,6 +416,25 @@ Result<std::vector<std::string>> cassandra_contact_points(std::string_view url) 
     if (comma == std::string_view::npos) return points;
     rest.remove_prefix(comma + 1);
   }
+}
+
+std::optional<OptionProblem> check_cassandra_options(const StoreOptions& options) {
+  if (auto points = cassandra_contact_points(options.url); !points) return OptionProblem{StoreField::url, points.error()};
+  if (auto valid = cassandra_schema::check_keyspace_name(options.keyspace); !valid) {
+    return OptionProblem{StoreField::keyspace, valid.error()};
+  }
+  if (auto map = cassandra_schema::replication_map(options.replication); !map) {
+    return OptionProblem{StoreField::replication, map.error()};
+  }
+  if (auto level = cql::parse_consistency(options.consistency); !level) {
+    return OptionProblem{StoreField::consistency, level.error()};
+  }
+  std::error_code ignored;
+  if (options.tls && !options.tls_ca_file.empty() && !std::filesystem::is_regular_file(options.tls_ca_file, ignored)) {
+    return OptionProblem{StoreField::tls_ca_file,
+                         make_error(Errc::invalid_argument, "no such file: " + options.tls_ca_file)};
+  }
+  return std::nullopt;
 }
 
 Result<std::unique_ptr<Store>> open_cassandra_store(const StoreOptions& options) {

@@ -19,6 +19,7 @@
 // small stores, not a big cluster.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,9 @@ Result<std::vector<std::string>> cassandra_contact_points(std::string_view url);
 // Connects (bounded by a 10 s connect timeout), creates the schema when
 // missing and prepares the statements.
 Result<std::unique_ptr<Store>> open_cassandra_store(const StoreOptions& options);
+
+// The Cassandra options' problems, found without connecting.
+std::optional<OptionProblem> check_cassandra_options(const StoreOptions& options);
 
 // For `squall schema`: connect, then create (idempotently) or check the
 // keyspace and tables named by options.

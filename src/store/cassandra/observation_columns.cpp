@@ -82,7 +82,16 @@ Error wrong_type(std::string_view field, const cql::Value& cell) {
                                      cql::value_type_name(cell) + ", not what the schema says");
 }
 
+// Rows written by other clients may leave squall's bookkeeping columns
+// (ingested_at, source, ...) null; they read as unset (0, empty) rather than
+// making the whole query fail. A row without its observation time means
+// nothing, so that one stays an error.
+bool tolerated_null(const cql::Value& cell, std::string_view field) {
+  return std::holds_alternative<cql::Null>(cell) && field != "observed_at";
+}
+
 Result<void> read_cell(const cql::Value& cell, std::int64_t& out, std::string_view field) {
+  if (tolerated_null(cell, field)) return {};
   const Instant instant = instant_kind(field);
   if (instant == Instant::no) {
     if (const auto* number = std::get_if<std::int64_t>(&cell)) {
@@ -100,6 +109,7 @@ Result<void> read_cell(const cql::Value& cell, std::int64_t& out, std::string_vi
 
 template <class T>
 Result<void> read_cell(const cql::Value& cell, T& out, std::string_view field) {
+  if (tolerated_null(cell, field)) return {};
   if (const auto* value = std::get_if<T>(&cell)) {
     out = *value;
     return {};

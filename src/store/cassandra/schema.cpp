@@ -125,6 +125,23 @@ Result<ColumnTypes> existing_columns(cql::Session& session, std::string_view key
   }
 }
 
+// "; observations.temp_c is text, not double" for each difference; a whole
+// missing table is one problem, not one per column.
+std::string table_problems(const Table& table, const ColumnTypes& existing) {
+  const auto first = existing.lower_bound({table.name, ""});
+  if (first == existing.end() || first->first.first != table.name) return "; table " + table.name + " is missing";
+  std::string problems;
+  for (const Column& column : table.columns) {
+    const auto found = existing.find({table.name, column.name});
+    if (found == existing.end()) {
+      problems += "; " + table.name + "." + column.name + " is missing";
+    } else if (found->second != column.type) {
+      problems += "; " + table.name + "." + column.name + " is " + found->second + ", not " + column.type;
+    }
+  }
+  return problems;
+}
+
 }  // namespace
 
 Result<void> check_keyspace_name(std::string_view keyspace) {
@@ -176,17 +193,12 @@ Result<void> check_schema(cql::Session& session, std::string_view keyspace) {
   SQUALL_TRY(check_keyspace_name(keyspace));
   ColumnTypes existing;
   SQUALL_ASSIGN(existing, existing_columns(session, keyspace));
-  std::string problems;
-  for (const Table& table : tables()) {
-    for (const Column& column : table.columns) {
-      const auto found = existing.find({table.name, column.name});
-      if (found == existing.end()) {
-        problems += "; " + table.name + "." + column.name + " is missing";
-      } else if (found->second != column.type) {
-        problems += "; " + table.name + "." + column.name + " is " + found->second + ", not " + column.type;
-      }
-    }
+  if (existing.empty()) {
+    return make_error(Errc::not_found, "cassandra keyspace " + std::string(keyspace) +
+                                           " has no tables (or does not exist): `squall schema create` makes them");
   }
+  std::string problems;
+  for (const Table& table : tables()) problems += table_problems(table, existing);
   if (problems.empty()) return {};
   return make_error(Errc::not_found, "cassandra schema of keyspace " + std::string(keyspace) +
                                          " is not squall's" + problems);

@@ -1,0 +1,57 @@
+"""Scale-out on a real Kafka broker (the `kafka` CTest fixture): two `squall
+process` instances in one consumer group share a topic's partitions; one
+joins mid-stream and the other is killed mid-stream, and the store still
+holds every observation exactly once."""
+
+import os
+import signal
+import time
+
+from conftest import kill_hard, squall, start, stats, stored_observation_count, wait_until
+
+BROKER = os.environ.get("SQUALL_TEST_KAFKA", "")
+# A killed member is noticed after the session timeout; keep it short so the test is quick.
+FAST_GROUP = ["--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=1000"]
+
+
+def test_two_processors_share_partitions_and_one_killed_mid_stream_loses_nothing(data_dir):
+    assert BROKER, "SQUALL_TEST_KAFKA is not set: start a broker with scripts/services start kafka"
+    log = ["--log", f"kafka://{BROKER}", "--topic", f"weather-group-{os.getpid()}-{time.monotonic_ns()}"]
+    total, cities = 40_000, 400
+    squall("topics", "create", log[3], "--partitions", 8, "--log", log[1], "--data-dir", data_dir)
+    # Both instances share one SQLite store (its writes are idempotent upserts); the CSV backup is per
+    # instance, so it is off here.
+    env = {"SQUALL_CSV_ENABLED": "false"}
+    process = ["process", "--data-dir", data_dir, *log, "--group", f"g-{os.getpid()}", *FAST_GROUP]
+
+    producer = start("ingest", "--data-dir", data_dir, *log, "--cities", cities, "--rate", 2500,
+                     "--max-events", total)
+    first = start(*process, env=env)
+    second = None
+    try:
+        wait_until(lambda: stored_observation_count(data_dir) >= 2_000, timeout_s=120,
+                   what="the first instance to store records")
+        second = start(*process, env=env)  # joins: the group rebalances mid-stream
+        joined_at = stored_observation_count(data_dir)
+        wait_until(lambda: stored_observation_count(data_dir) >= joined_at + 8_000, timeout_s=120,
+                   what="both instances to process records")
+        kill_hard(first)  # leaves without a goodbye: its partitions move after the session timeout
+        killed_at = stored_observation_count(data_dir)
+        assert killed_at < total, "the stream ended before the kill: the test proved nothing"
+        assert producer.wait(timeout=300) == 0, producer.stderr.read()
+        wait_until(lambda: stored_observation_count(data_dir) == total, timeout_s=180, interval_s=0.2,
+                   what=f"all {total} observations in the store")
+    except BaseException:
+        for p in (first, second, producer):
+            if p is not None and p.poll() is None:
+                kill_hard(p)
+        raise
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=60) == 0
+    second_log = second.stderr.read()
+    # It started with some partitions and took over the killed member's: two assignments at least.
+    assert second_log.count("assigned") >= 2, second_log
+    counts = stats(data_dir)
+    assert counts["observations"] == total
+    assert counts["cities"] == cities
+    assert counts["dead_letters"] == 0

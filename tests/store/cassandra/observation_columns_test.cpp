@@ -1,0 +1,68 @@
+// Observation <-> Cassandra row, without a server: what the store binds is
+// what it reads back, and rows other clients wrote read as far as they make sense.
+
+#include "store/cassandra/observation_columns.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sample_observations.hpp"
+
+namespace squall::store::cassandra_columns {
+namespace {
+
+std::size_t index_of(const std::string& name) {
+  const auto columns = observation_columns();
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return i;
+  }
+  ADD_FAILURE() << "no column " << name;
+  return 0;
+}
+
+TEST(CassandraColumns, BoundValuesReadBackAsTheSameObservation) {
+  for (const Observation& original : {test::full_observation(4887398, 1700000000),
+                                      test::sparse_observation(4164138, 1700000600)}) {
+    const std::vector<cql::Value> row = values_of(original);
+    ASSERT_EQ(row.size(), observation_columns().size());
+    auto read = observation_of(row);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    EXPECT_EQ(*read, original);
+  }
+}
+
+TEST(CassandraColumns, NullBookkeepingColumnsFromOtherWritersReadAsUnset) {
+  std::vector<cql::Value> row = values_of(test::full_observation(2643743, 1706745600));
+  row[index_of("ingested_at")] = cql::Null{};
+  row[index_of("source")] = cql::Null{};
+  auto read = observation_of(row);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->ingested_at_ms, 0);
+  EXPECT_EQ(read->source, "");
+  EXPECT_EQ(read->observed_at, 1706745600);
+}
+
+TEST(CassandraColumns, ARowWithoutItsObservationTimeIsAnErrorNamingTheColumn) {
+  std::vector<cql::Value> row = values_of(test::full_observation(2643743, 1706745600));
+  row[index_of("observed_at")] = cql::Null{};
+  auto read = observation_of(row);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().message.find("observed_at"), std::string::npos) << read.error().message;
+}
+
+TEST(CassandraColumns, AColumnOfAnotherTypeIsAnErrorNamingIt) {
+  std::vector<cql::Value> row = values_of(test::full_observation(2643743, 1706745600));
+  row[index_of("temp_c")] = std::string("warm");
+  auto read = observation_of(row);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().message.find("temp_c"), std::string::npos) << read.error().message;
+}
+
+TEST(CassandraColumns, DaysRoundTowardsThePast) {
+  EXPECT_EQ(day_of(0), 0);
+  EXPECT_EQ(day_of(86399), 0);
+  EXPECT_EQ(day_of(86400), 1);
+  EXPECT_EQ(day_of(-1), -1);
+}
+
+}  // namespace
+}  // namespace squall::store::cassandra_columns
