@@ -1,0 +1,158 @@
+#pragma once
+// Event-time tumbling windows per city, with watermarks and late data.
+//
+// Event time is the observation's `dt`. Each log partition has a watermark:
+// the greatest event time it has delivered minus the allowed lateness. A
+// record older than its partition's watermark is late: it never updates a
+// window (the caller routes it to the late topic). A window is final once the
+// group watermark (the minimum over this processor's partitions) reaches its
+// end; it is then emitted one last time with `final` set and evicted, so
+// memory depends on cities x open windows, not on the stream's length.
+//
+// A partition that delivers nothing for `idle_timeout_ms` of processing time
+// stops holding the group watermark back, as long as another partition is
+// active; once everything is idle the watermark waits for data.
+//
+// Everything here is a deterministic function of each partition's records in
+// offset order (lateness is judged per partition, and aggregates only change
+// through add()), which is what lets a restarted processor rebuild exactly
+// the windows a clean run builds: see PartitionSnapshot and
+// docs/ARCHITECTURE.md.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/observation.hpp"
+#include "core/result.hpp"
+
+namespace squall::processor {
+
+struct WindowOptions {
+  std::vector<std::int64_t> sizes_s{3600, 86400};  // tumbling window sizes, aligned to the Unix epoch
+  std::int64_t allowed_lateness_s = 600;
+  std::int64_t idle_timeout_ms = 60'000;
+};
+
+// Checks sizes (positive, distinct) and durations; names the offending value.
+Result<void> check_window_options(const WindowOptions& options);
+
+// A running mean's parts: kept as sum and count so windows merge exactly.
+struct Mean {
+  double sum = 0;
+  std::int64_t count = 0;
+  std::optional<double> value() const;
+  void add(double x);
+  bool operator==(const Mean&) const = default;
+};
+
+// Precipitation: OpenWeatherMap reports the last hour's amount with every
+// observation, so summing every observation's rain_1h would count an hour
+// many times. A window keeps, per UTC hour, the amount of that hour's newest
+// observation, and its total is their sum (scaled by size/1h for windows
+// shorter than an hour).
+struct HourlyAmount {
+  std::int64_t observed_at = 0;
+  std::optional<double> rain_mm;
+  std::optional<double> snow_mm;
+  bool operator==(const HourlyAmount&) const = default;
+};
+
+struct WindowAggregate {
+  std::int64_t city_id = 0;
+  std::int64_t size_s = 0;
+  std::int64_t start = 0;  // Unix seconds; the window is [start, start + size_s)
+  std::int64_t count = 0;  // distinct observations (a repeated dt counts once)
+  double temp_min_c = 0;
+  double temp_max_c = 0;
+  Mean temp_c;
+  std::optional<double> wind_max_ms;
+  Mean wind_ms;
+  std::optional<double> gust_max_ms;
+  Mean humidity_pct;
+  Mean pressure_hpa;
+  std::map<std::int64_t, HourlyAmount> hours;  // UTC hour (dt / 3600) -> its newest amounts
+  bool final = false;
+
+  std::int64_t end() const { return start + size_s; }
+  std::optional<double> rain_total_mm() const;
+  std::optional<double> snow_total_mm() const;
+  bool operator==(const WindowAggregate&) const = default;
+};
+
+// "1h", "1d", "10m", "90s": how windows are named in the store and queries.
+std::string window_name(std::int64_t size_s);
+
+enum class Verdict { accepted, duplicate, late };
+
+// The state of one partition, enough to continue exactly where it stood:
+// open windows with the observation times they hold, the partition's
+// greatest event time and how far its windows were finalised.
+struct PartitionSnapshot {
+  std::optional<std::int64_t> max_event_time;
+  std::int64_t finalized_through = INT64_MIN;
+  std::vector<WindowAggregate> windows;
+  std::map<std::int64_t, std::vector<std::int64_t>> seen;  // city -> accepted dts still inside open windows
+  bool operator==(const PartitionSnapshot&) const = default;
+};
+
+class WindowEngine {
+ public:
+  explicit WindowEngine(WindowOptions options);
+
+  // Starts tracking a partition this processor now reads (an assignment):
+  // until it delivers a record or goes idle, it holds the group watermark.
+  void track(std::int32_t partition, std::int64_t now_ms);
+
+  // Offers one observation read from `partition` at processing time `now_ms`.
+  Verdict add(std::int32_t partition, const Observation& observation, std::int64_t now_ms);
+
+  // The partition's watermark (its greatest event time minus the allowed
+  // lateness), once it has delivered anything.
+  std::optional<std::int64_t> watermark(std::int32_t partition) const;
+
+  // The minimum watermark over active partitions at `now_ms` (see above).
+  std::optional<std::int64_t> group_watermark(std::int64_t now_ms) const;
+
+  // Appends every window changed since the last call (still open) and every
+  // window the group watermark has now passed (final, then evicted).
+  void collect(std::int64_t now_ms, std::vector<WindowAggregate>& out);
+
+  // Stops tracking a partition (it moved to another processor), returning
+  // its state; restore() takes such a state back, e.g. after a restart.
+  PartitionSnapshot snapshot(std::int32_t partition) const;
+  void release(std::int32_t partition);
+  void restore(std::int32_t partition, PartitionSnapshot snapshot, std::int64_t now_ms);
+
+  std::size_t open_windows() const;
+
+ private:
+  struct WindowKey {
+    std::int64_t city_id;
+    std::int64_t size_s;
+    std::int64_t start;
+    auto operator<=>(const WindowKey&) const = default;
+  };
+  struct Partition {
+    std::optional<std::int64_t> max_event_time;
+    std::int64_t finalized_through = INT64_MIN;
+    std::int64_t last_record_ms = 0;
+    std::map<WindowKey, WindowAggregate> windows;
+    std::map<std::int64_t, std::vector<std::int64_t>> seen;  // sorted dts per city
+    std::set<WindowKey> changed;
+  };
+
+  bool is_late(const Partition& partition, std::int64_t observed_at) const;
+  bool remember(Partition& partition, std::int64_t city_id, std::int64_t observed_at);
+  void fold(Partition& partition, const Observation& observation);
+  void finalize(Partition& partition, std::int64_t through, std::vector<WindowAggregate>& out);
+  void forget_seen_before(Partition& partition, std::int64_t city_id);
+
+  WindowOptions options_;
+  std::map<std::int32_t, Partition> partitions_;
+};
+
+}  // namespace squall::processor
