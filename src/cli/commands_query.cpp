@@ -20,6 +20,7 @@ struct QueryFlags {
   std::string from;
   std::string to;
   std::size_t limit = 100;
+  std::string window;  // windows: only this size, e.g. 1h
 };
 
 Result<std::unique_ptr<store::Store>> open_for_query(const CommandContext& context) {
@@ -71,6 +72,15 @@ Result<std::string> run_query(const std::string& what, const QueryFlags& flags, 
     if (!rows) return rows.error();
     return render_observations(*rows, *format);
   }
+  if (what == "windows") {
+    store::WindowQuery query;
+    query.city_id = flags.city;
+    if (!flags.window.empty()) query.window = flags.window;
+    query.limit = flags.limit;
+    auto rows = (*store)->windows(query);
+    if (!rows) return rows.error();
+    return render_windows(*rows, *format);
+  }
   if (what == "dead-letters") {
     auto rows = (*store)->dead_letters(flags.limit);
     if (!rows) return rows.error();
@@ -91,13 +101,14 @@ void add_query_flags(CLI::App* command, QueryFlags& flags, CommandContext& conte
 
 void add_query_command(CLI::App& app, CommandContext& context) {
   static QueryFlags flags;
-  auto* query = app.add_subcommand("query", "read stored weather: latest | history | stats | dead-letters");
+  auto* query = app.add_subcommand("query", "read stored weather: latest | history | windows | stats | dead-letters");
   query->require_subcommand(1);
   query->footer(
       "Examples:\n"
       "  squall query latest                          # newest observation per city, every field\n"
       "  squall query latest --city 4887398 --format json\n"
       "  squall query history --city 4887398 --limit 24 --format csv\n"
+      "  squall query windows --city 4887398 --window 1h --limit 24\n"
       "  squall query stats --format json\n"
       "  squall query dead-letters --limit 10         # rejected records and why");
 
@@ -122,6 +133,10 @@ void add_query_command(CLI::App& app, CommandContext& context) {
   history->add_option("--to", flags.to, "until this UTC time (exclusive)");
   history->add_option("--limit", flags.limit, "rows at most (default 100)");
   add("stats", "counts: observations, cities, dead letters, time span");
+  auto* windows = add("windows", "event-time window aggregates per city, newest first");
+  windows->add_option("--city", flags.city, "only this city id");
+  windows->add_option("--window", flags.window, "only windows of this size, e.g. 1h (see windows.sizes)");
+  windows->add_option("--limit", flags.limit, "rows at most (default 100)");
   add("dead-letters", "rejected records with the reason, newest first")
       ->add_option("--limit", flags.limit, "rows at most (default 100)");
 }

@@ -35,6 +35,7 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"log.url", "embedded", "log backend: embedded, or kafka://HOST:PORT[,HOST:PORT] for Apache Kafka"},
     {"log.topic", "weather", "topic of raw observations"},
     {"log.dead_letter_topic", "weather.dlq", "topic of records the processor rejected, with the reason"},
+    {"log.late_topic", "weather.late", "topic of records older than their partition's watermark"},
     {"log.partitions", "4", "partitions of topics created on first use"},
     {"log.retention", "7d", "embedded log: delete record batches older than this"},
     {"log.retention_bytes", "1073741824", "embedded log: bytes kept per partition"},
@@ -58,6 +59,10 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"processor.group", "squall-processor", "consumer group of the processor"},
     {"processor.batch_max_records", "5000", "records per micro-batch at most"},
     {"processor.batch_max_wait", "200ms", "a micro-batch closes this long after its first record"},
+    {"processor.checkpoint_interval", "2s", "checkpoint window state and commit offsets at most this often"},
+    {"windows.sizes", "1h,1d", "event-time tumbling window sizes per city, e.g. 10m,1h,1d"},
+    {"windows.allowed_lateness", "10m", "a record this far behind its partition's newest event time still counts"},
+    {"windows.idle_timeout", "1m", "a partition silent this long stops holding windows open"},
     {"csv.enabled", "true", "write the CSV backup"},
     {"csv.dir", "", "CSV backup directory (default DATA_DIR/csv)"},
     {"csv.roll_interval", "1h", "start a new CSV file this often"},
@@ -277,6 +282,26 @@ Result<std::vector<std::int64_t>> Config::integer_list(std::string_view key) con
       return invalid(key, "a comma-separated list of positive integers");
     }
     values.push_back(value);
+    start = comma + 1;
+  }
+  return values;
+}
+
+Result<std::vector<std::int64_t>> Config::duration_list_ms(std::string_view key, std::int64_t min_ms) const {
+  const std::string& text = get(key).text;
+  std::vector<std::int64_t> values;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string_view item(text.data() + start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    auto parsed = parse_duration_ms(item);
+    if (!parsed || *parsed < min_ms) {
+      return invalid(key, fmt::format("a comma-separated list of durations of at least {} ms, such as 10m,1h,1d", min_ms));
+    }
+    values.push_back(*parsed);
     start = comma + 1;
   }
   return values;

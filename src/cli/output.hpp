@@ -19,6 +19,7 @@ Result<Format> parse_format(std::string_view text);
 std::string render_observations(std::span<const Observation> rows, Format format);
 std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format format);
 std::string render_stats(const store::Stats& stats, Format format);
+std::string render_windows(std::span<const store::WindowRow> rows, Format format);  // output_windows.cpp
 
 // One observation as a JSON object (shared with the API later).
 void append_observation_json(std::string& out, const Observation& o);

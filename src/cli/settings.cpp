@@ -133,6 +133,28 @@ Result<void> resolve_backends(const Config& config, Settings& s) {
   return resolve_store(config, s);
 }
 
+Result<void> resolve_windows(const Config& config, processor::WindowOptions& windows) {
+  std::vector<std::int64_t> sizes_ms;
+  SQUALL_ASSIGN(sizes_ms, config.duration_list_ms("windows.sizes", 1000));
+  windows.sizes_s.clear();
+  for (std::int64_t size : sizes_ms) {
+    if (size % 1000 != 0) {
+      return make_error(Errc::invalid_argument, "invalid config key windows.sizes (from " +
+                                                    config.origin("windows.sizes") + "): sizes are whole seconds");
+    }
+    windows.sizes_s.push_back(size / 1000);
+  }
+  std::int64_t lateness_ms = 0;
+  SQUALL_ASSIGN(lateness_ms, config.duration_ms("windows.allowed_lateness", 0));
+  windows.allowed_lateness_s = lateness_ms / 1000;
+  SQUALL_ASSIGN(windows.idle_timeout_ms, config.duration_ms("windows.idle_timeout", 1000));
+  if (auto valid = processor::check_window_options(windows); !valid) {
+    return make_error(Errc::invalid_argument, "invalid config key windows.sizes (from " +
+                                                  config.origin("windows.sizes") + "): " + valid.error().message);
+  }
+  return {};
+}
+
 Result<void> resolve_processing(const Config& config, Settings& s) {
   s.group = config.text("processor.group");
   std::int64_t batch = 0;
@@ -141,6 +163,15 @@ Result<void> resolve_processing(const Config& config, Settings& s) {
   SQUALL_ASSIGN(s.processor.batch_max_wait_ms, config.duration_ms("processor.batch_max_wait", 1));
   s.processor.topic = s.topic;
   s.processor.dead_letter_topic = s.dead_letter_topic;
+  s.processor.late_topic = config.text("log.late_topic");
+  if (s.processor.late_topic.empty() || s.processor.late_topic == s.topic ||
+      s.processor.late_topic == s.dead_letter_topic) {
+    return make_error(Errc::invalid_argument, "log.late_topic must be set and differ from log.topic and "
+                                              "log.dead_letter_topic");
+  }
+  s.processor.group = s.group;
+  SQUALL_ASSIGN(s.processor.checkpoint_interval_ms, config.duration_ms("processor.checkpoint_interval", 0));
+  SQUALL_TRY(resolve_windows(config, s.processor.windows));
   s.processor.default_units = s.units;
 
   SQUALL_ASSIGN(s.csv_enabled, config.boolean("csv.enabled"));

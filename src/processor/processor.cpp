@@ -10,6 +10,7 @@
 
 #include "core/record_headers.hpp"
 #include "core/time.hpp"
+#include "processor/checkpoint_codec.hpp"
 #include "processor/dedup.hpp"
 #include "processor/owm_parser.hpp"
 
@@ -29,6 +30,39 @@ bool is_transient(const Error& error) {
   return error.code == Errc::timeout || error.code == Errc::unavailable;
 }
 
+store::WindowRow window_row(const WindowAggregate& w) {
+  store::WindowRow row;
+  row.city_id = w.city_id;
+  row.window = window_name(w.size_s);
+  row.window_start = w.start;
+  row.window_end = w.end();
+  row.count = w.count;
+  row.temp_min_c = w.temp_min_c;
+  row.temp_max_c = w.temp_max_c;
+  row.temp_avg_c = w.temp_c.value().value_or(0);
+  row.wind_max_ms = w.wind_max_ms;
+  row.wind_avg_ms = w.wind_ms.value();
+  row.gust_max_ms = w.gust_max_ms;
+  row.humidity_avg_pct = w.humidity_pct.value();
+  row.pressure_avg_hpa = w.pressure_hpa.value();
+  row.rain_mm = w.rain_total_mm();
+  row.snow_mm = w.snow_total_mm();
+  row.final = w.final;
+  // The final write of a window outranks every open write at the same position.
+  row.version = 2 * w.last_offset + (w.final ? 1 : 0);
+  return row;
+}
+
+// Where a partition stands: the next offset expected from the log, and up to
+// where its records are already covered by the checkpoint it resumed from.
+struct PartitionProgress {
+  std::int64_t next_offset = -1;
+  std::int64_t covered_until = -1;
+  bool dirty = false;  // processed something the last checkpoint does not cover
+
+  std::int64_t checkpoint_position() const { return std::max(next_offset, covered_until); }
+};
+
 }  // namespace
 
 struct Processor::Impl {
@@ -45,6 +79,9 @@ struct Processor::Impl {
 
   OwmParser parser;
   RecentObservations recent;
+  WindowEngine windows{options.windows};
+  std::map<log::TopicPartition, PartitionProgress> progress;
+  std::int64_t last_checkpoint_ms = steady_now_ms();
   // Reused across batches so steady-state batches do not allocate.
   std::vector<log::ConsumedRecord> batch;
   std::vector<Observation> observations;
@@ -52,13 +89,25 @@ struct Processor::Impl {
   std::vector<Observation> csv_rows;
   std::vector<store::DeadLetter> dead_letters;
   std::vector<log::Record> dead_letter_records;
-  std::vector<log::CommitPosition> positions;
+  std::vector<log::CommitPosition> positions;  // of the batch, for the CSV backup
+  std::vector<WindowAggregate> aggregates;
+  std::vector<store::WindowRow> window_rows;
+  std::vector<store::LateRecord> late_records;
+  std::vector<log::Record> late_messages;
+  std::vector<store::Checkpoint> checkpoints;
+  std::vector<log::CommitPosition> checkpoint_positions;  // what the log may commit
   Observation scratch;
+  std::int64_t batch_time_ms = 0;
   std::int64_t lag_measured_ms = 0;  // steady clock of the last Consumer::lag() call
 
   Result<bool> collect(std::stop_token stop);
-  void transform();
+  Result<void> transform(std::stop_token stop);
+  Result<bool> admit(std::stop_token stop, const log::ConsumedRecord& consumed);
+  Result<void> resume(std::stop_token stop, const log::TopicPartition& where, std::int64_t offset);
   void transform_one(std::size_t index);
+  void route_late(const log::ConsumedRecord& consumed, const Observation& observation);
+  void collect_windows();
+  void take_checkpoints();
   void dead_letter(const log::ConsumedRecord& consumed, std::string reason);
   void compute_positions();
   void select_csv_rows();
@@ -119,6 +168,12 @@ void Processor::Impl::transform_one(std::size_t index) {
     dead_letter(consumed, valid.error().message);
     return;
   }
+  // Every valid record reaches the windows in log order, whatever the
+  // duplicate filter below decides: their verdicts must not depend on what
+  // this process happens to remember.
+  if (windows.add(consumed.where.partition, consumed.offset, scratch, batch_time_ms) == Verdict::late) {
+    route_late(consumed, scratch);
+  }
   if (!recent.first_time(scratch.city_id, scratch.observed_at)) {
     counters.duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -130,12 +185,105 @@ void Processor::Impl::transform_one(std::size_t index) {
   observation_origin.push_back(index);
 }
 
-void Processor::Impl::transform() {
+Result<void> Processor::Impl::transform(std::stop_token stop) {
   observations.clear();
   observation_origin.clear();
   dead_letters.clear();
   dead_letter_records.clear();
-  for (std::size_t i = 0; i < batch.size(); ++i) transform_one(i);
+  late_records.clear();
+  late_messages.clear();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    bool fresh = false;
+    SQUALL_ASSIGN(fresh, admit(stop, batch[i]));
+    if (fresh) transform_one(i);
+  }
+  return {};
+}
+
+// False for a record its partition's checkpoint already covers (a replay
+// after a crash or a rebalance): its results are in the store already.
+Result<bool> Processor::Impl::admit(std::stop_token stop, const log::ConsumedRecord& consumed) {
+  auto found = progress.find(consumed.where);
+  // The first record of a partition, or a jump (it was elsewhere meanwhile):
+  // start from what the store says, not from what this process remembers.
+  if (found == progress.end() || found->second.next_offset != consumed.offset) {
+    SQUALL_TRY(resume(stop, consumed.where, consumed.offset));
+    found = progress.find(consumed.where);
+  }
+  PartitionProgress& partition = found->second;
+  partition.next_offset = consumed.offset + 1;
+  partition.dirty = true;
+  if (consumed.offset < partition.covered_until) {
+    counters.replayed.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicPartition& where, std::int64_t offset) {
+  std::optional<store::Checkpoint> checkpoint;
+  SQUALL_TRY(with_retry(stop, "checkpoint read", [&]() -> Result<void> {
+    SQUALL_ASSIGN(checkpoint, store.checkpoint(options.group, where.topic, where.partition));
+    return {};
+  }));
+  windows.release(where.partition);
+  PartitionProgress& partition = progress[where];
+  partition = PartitionProgress{};
+  if (!checkpoint) {
+    windows.track(where.partition, batch_time_ms);
+    return {};
+  }
+  auto state = decode_checkpoint(checkpoint->state);
+  if (!state) {
+    return make_error(Errc::parse, "checkpoint of " + where.topic + "/" + std::to_string(where.partition) +
+                                       " in the store is unreadable: " + state.error().message);
+  }
+  windows.restore(where.partition, std::move(state).value(), batch_time_ms);
+  partition.covered_until = checkpoint->next_offset;
+  if (checkpoint->next_offset < offset) {
+    spdlog::warn("{}/{}: the log resumes at offset {}, past its checkpoint at {}: windows miss the records between",
+                 where.topic, where.partition, offset, checkpoint->next_offset);
+  }
+  return {};
+}
+
+void Processor::Impl::route_late(const log::ConsumedRecord& consumed, const Observation& observation) {
+  const std::int64_t watermark = windows.watermark(consumed.where.partition).value_or(observation.observed_at);
+  counters.late.fetch_add(1, std::memory_order_relaxed);
+  late_records.push_back(store::LateRecord{consumed.where.topic, consumed.where.partition, consumed.offset,
+                                           observation.city_id, observation.observed_at, watermark});
+  log::Record record;
+  record.key = consumed.record.key;
+  record.value = consumed.record.value;
+  record.timestamp_ms = batch_time_ms;
+  record.headers = {{std::string(headers::kReason),
+                     "late: observed at " + format_iso8601(observation.observed_at) + ", before the watermark " +
+                         format_iso8601(watermark) + " of its partition"},
+                    {std::string(headers::kOriginTopic), consumed.where.topic},
+                    {std::string(headers::kOriginPartition), std::to_string(consumed.where.partition)},
+                    {std::string(headers::kOriginOffset), std::to_string(consumed.offset)}};
+  late_messages.push_back(std::move(record));
+}
+
+void Processor::Impl::collect_windows() {
+  aggregates.clear();
+  window_rows.clear();
+  windows.collect(batch_time_ms, aggregates);
+  for (const WindowAggregate& aggregate : aggregates) window_rows.push_back(window_row(aggregate));
+}
+
+void Processor::Impl::take_checkpoints() {
+  checkpoints.clear();
+  checkpoint_positions.clear();
+  for (auto& [where, partition] : progress) {
+    if (!partition.dirty) continue;
+    partition.dirty = false;
+    const std::int64_t position = partition.checkpoint_position();
+    checkpoints.push_back(store::Checkpoint{options.group, where.topic, where.partition, position,
+                                            encode_checkpoint(windows.snapshot(where.partition))});
+    checkpoint_positions.push_back({where, position});
+  }
+  last_checkpoint_ms = steady_now_ms();
 }
 
 void Processor::Impl::compute_positions() {
@@ -175,19 +323,21 @@ Result<void> Processor::Impl::with_retry(std::stop_token stop, std::string_view 
 }
 
 Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
-  if (!dead_letter_records.empty()) {
-    SQUALL_TRY(with_retry(stop, "dead-letter produce", [&]() -> Result<void> {
-      SQUALL_TRY(producer.produce(options.dead_letter_topic, dead_letter_records));
+  if (!dead_letter_records.empty() || !late_messages.empty()) {
+    SQUALL_TRY(with_retry(stop, "dead-letter and late produce", [&]() -> Result<void> {
+      if (!dead_letter_records.empty()) SQUALL_TRY(producer.produce(options.dead_letter_topic, dead_letter_records));
+      if (!late_messages.empty()) SQUALL_TRY(producer.produce(options.late_topic, late_messages));
       return producer.flush();
     }));
   }
   SQUALL_TRY(with_retry(stop, "store write", [&] {
-    return store.write(store::WriteBatch{observations, dead_letters});
+    return store.write(store::WriteBatch{observations, dead_letters, window_rows, late_records, checkpoints});
   }));
-  if (csv != nullptr) {
+  if (csv != nullptr && !positions.empty()) {
     SQUALL_TRY(with_retry(stop, "csv append", [&] { return csv->append(csv_rows, positions); }));
   }
-  return with_retry(stop, "offset commit", [&] { return consumer.commit(positions); });
+  if (checkpoint_positions.empty()) return {};
+  return with_retry(stop, "offset commit", [&] { return consumer.commit(checkpoint_positions); });
 }
 
 // Lag is for people and metrics, not for correctness: asking the log for it
@@ -214,13 +364,24 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   Impl& self = *impl_;
   auto caught_up = self.collect(stop);
   if (!caught_up) return caught_up.error();
-  if (self.batch.empty()) {
-    if (*caught_up) self.refresh_lag(true);
+  self.batch_time_ms = now_ms();
+  SQUALL_TRY(self.transform(stop));
+  self.compute_positions();
+  self.collect_windows();  // also when nothing arrived: idleness can move the watermark
+  const bool dirty = std::any_of(self.progress.begin(), self.progress.end(),
+                                 [](const auto& entry) { return entry.second.dirty; });
+  const bool checkpoint_due = dirty && (*caught_up || stop.stop_requested() ||
+                                        steady_now_ms() - self.last_checkpoint_ms >= self.options.checkpoint_interval_ms);
+  if (self.batch.empty() && self.window_rows.empty() && !checkpoint_due) {
+    self.refresh_lag(*caught_up);
     return BatchOutcome{0, *caught_up};
   }
-
-  self.transform();
-  self.compute_positions();
+  if (checkpoint_due) {
+    self.take_checkpoints();
+  } else {
+    self.checkpoints.clear();
+    self.checkpoint_positions.clear();
+  }
   self.select_csv_rows();
   SQUALL_TRY(self.write_sinks(stop));
 
@@ -228,6 +389,8 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   counters_.observations.fetch_add(static_cast<std::int64_t>(self.observations.size()), std::memory_order_relaxed);
   counters_.dead_letters.fetch_add(static_cast<std::int64_t>(self.dead_letters.size()), std::memory_order_relaxed);
   counters_.csv_rows.fetch_add(static_cast<std::int64_t>(self.csv_rows.size()), std::memory_order_relaxed);
+  counters_.windows_written.fetch_add(static_cast<std::int64_t>(self.window_rows.size()), std::memory_order_relaxed);
+  counters_.checkpoints.fetch_add(static_cast<std::int64_t>(self.checkpoints.size()), std::memory_order_relaxed);
   counters_.batches.fetch_add(1, std::memory_order_relaxed);
   counters_.last_batch_records.store(static_cast<std::int64_t>(self.batch.size()), std::memory_order_relaxed);
   counters_.last_commit_ms.store(now_ms(), std::memory_order_relaxed);

@@ -88,7 +88,7 @@ bool WindowEngine::remember(Partition& partition, std::int64_t city_id, std::int
   return true;
 }
 
-void WindowEngine::fold(Partition& partition, const Observation& o) {
+void WindowEngine::fold(Partition& partition, std::int64_t offset, const Observation& o) {
   for (std::int64_t size : options_.sizes_s) {
     const WindowKey key{o.city_id, size, floor_div(o.observed_at, size) * size};
     auto [it, created] = partition.windows.try_emplace(key);
@@ -100,6 +100,7 @@ void WindowEngine::fold(Partition& partition, const Observation& o) {
       w.temp_min_c = w.temp_max_c = o.temp_c;
     }
     ++w.count;
+    w.last_offset = std::max(w.last_offset, offset);
     w.temp_min_c = std::min(w.temp_min_c, o.temp_c);
     w.temp_max_c = std::max(w.temp_max_c, o.temp_c);
     w.temp_c.add(o.temp_c);
@@ -122,13 +123,14 @@ void WindowEngine::track(std::int32_t partition_id, std::int64_t now_ms) {
   if (added) it->second.last_record_ms = now_ms;
 }
 
-Verdict WindowEngine::add(std::int32_t partition_id, const Observation& observation, std::int64_t now_ms) {
+Verdict WindowEngine::add(std::int32_t partition_id, std::int64_t offset, const Observation& observation,
+                          std::int64_t now_ms) {
   Partition& partition = partitions_[partition_id];
   partition.last_record_ms = now_ms;
   if (is_late(partition, observation.observed_at)) return Verdict::late;
   if (!remember(partition, observation.city_id, observation.observed_at)) return Verdict::duplicate;
   partition.max_event_time = std::max(partition.max_event_time.value_or(INT64_MIN), observation.observed_at);
-  fold(partition, observation);
+  fold(partition, offset, observation);
   return Verdict::accepted;
 }
 

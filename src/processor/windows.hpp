@@ -76,6 +76,7 @@ struct WindowAggregate {
   Mean pressure_hpa;
   std::map<std::int64_t, HourlyAmount> hours;  // UTC hour (dt / 3600) -> its newest amounts
   bool final = false;
+  std::int64_t last_offset = -1;  // of the newest record folded in: orders writes of the window
 
   std::int64_t end() const { return start + size_s; }
   std::optional<double> rain_total_mm() const;
@@ -107,8 +108,8 @@ class WindowEngine {
   // until it delivers a record or goes idle, it holds the group watermark.
   void track(std::int32_t partition, std::int64_t now_ms);
 
-  // Offers one observation read from `partition` at processing time `now_ms`.
-  Verdict add(std::int32_t partition, const Observation& observation, std::int64_t now_ms);
+  // Offers one observation read from `partition` at `offset`, at processing time `now_ms`.
+  Verdict add(std::int32_t partition, std::int64_t offset, const Observation& observation, std::int64_t now_ms);
 
   // The partition's watermark (its greatest event time minus the allowed
   // lateness), once it has delivered anything.
@@ -147,7 +148,7 @@ class WindowEngine {
 
   bool is_late(const Partition& partition, std::int64_t observed_at) const;
   bool remember(Partition& partition, std::int64_t city_id, std::int64_t observed_at);
-  void fold(Partition& partition, const Observation& observation);
+  void fold(Partition& partition, std::int64_t offset, const Observation& observation);
   void finalize(Partition& partition, std::int64_t through, std::vector<WindowAggregate>& out);
   void forget_seen_before(Partition& partition, std::int64_t city_id);
 

@@ -30,10 +30,68 @@ struct DeadLetter {
   bool operator==(const DeadLetter&) const = default;
 };
 
+// An event-time window of one city (DESIGN §4 window_aggregates).
+struct WindowRow {
+  std::int64_t city_id = 0;
+  std::string window;             // its size as named in config and queries: "1h", "1d", "10m"
+  std::int64_t window_start = 0;  // Unix seconds; the window is [start, end)
+  std::int64_t window_end = 0;
+  std::int64_t count = 0;
+  double temp_min_c = 0;
+  double temp_max_c = 0;
+  double temp_avg_c = 0;
+  std::optional<double> wind_max_ms;
+  std::optional<double> wind_avg_ms;
+  std::optional<double> gust_max_ms;
+  std::optional<double> humidity_avg_pct;
+  std::optional<double> pressure_avg_hpa;
+  std::optional<double> rain_mm;
+  std::optional<double> snow_mm;
+  bool final = false;  // the watermark passed its end: it will not change again
+  // Grows with the processing position of the window's partition; a write
+  // with a lower version than the stored row's is ignored, so a processor
+  // that lost the partition in a rebalance cannot roll the row back.
+  std::int64_t version = 0;
+  bool operator==(const WindowRow&) const = default;
+};
+
+// A record older than its partition's watermark: counted here, sent to the
+// late topic, never silently dropped (its observation is still stored).
+struct LateRecord {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t city_id = 0;
+  std::int64_t observed_at = 0;
+  std::int64_t watermark = 0;  // the partition's watermark when it arrived
+  bool operator==(const LateRecord&) const = default;
+};
+
+// The processor's state for one partition of its input, written with the
+// results it covers: a restarted processor resumes from here (see
+// docs/ARCHITECTURE.md). A checkpoint never replaces one further ahead.
+struct Checkpoint {
+  std::string group;
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t next_offset = 0;  // the first record the state does not include
+  std::string state;             // opaque bytes, the processor's own format
+  bool operator==(const Checkpoint&) const = default;
+};
+
 // One processor batch, written atomically where the backend allows it.
 struct WriteBatch {
-  std::span<const Observation> observations;
-  std::span<const DeadLetter> dead_letters;
+  std::span<const Observation> observations{};
+  std::span<const DeadLetter> dead_letters{};
+  std::span<const WindowRow> windows{};
+  std::span<const LateRecord> late_records{};
+  std::span<const Checkpoint> checkpoints{};  // written after everything else in the batch
+};
+
+struct WindowQuery {
+  std::optional<std::int64_t> city_id;  // all cities when empty
+  std::optional<std::string> window;    // all sizes when empty
+  std::size_t limit = 1000;             // newest windows first
 };
 
 struct HistoryQuery {
@@ -47,6 +105,8 @@ struct Stats {
   std::int64_t observations = 0;
   std::int64_t cities = 0;
   std::int64_t dead_letters = 0;
+  std::int64_t windows = 0;
+  std::int64_t late_records = 0;
   std::optional<std::int64_t> oldest_observed_at;
   std::optional<std::int64_t> newest_observed_at;
 };
@@ -60,6 +120,9 @@ class Store {
   virtual Result<std::vector<Observation>> history(const HistoryQuery& query) = 0;
   virtual Result<std::vector<DeadLetter>> dead_letters(std::size_t limit) = 0;
   virtual Result<Stats> stats() = 0;
+  virtual Result<std::vector<WindowRow>> windows(const WindowQuery& query) = 0;
+  virtual Result<std::optional<Checkpoint>> checkpoint(const std::string& group, const std::string& topic,
+                                                       std::int32_t partition) = 0;
 };
 
 struct StoreOptions {

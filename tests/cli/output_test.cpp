@@ -64,10 +64,35 @@ TEST(Output, StatsAsJsonIsOneObject) {
   stats.observations = 10;
   stats.cities = 2;
   stats.dead_letters = 1;
+  stats.windows = 4;
+  stats.late_records = 3;
   stats.oldest_observed_at = 1700000000;
   EXPECT_EQ(render_stats(stats, Format::json),
-            "{\"observations\":10,\"cities\":2,\"dead_letters\":1,\"oldest_observed_at\":\"2023-11-14T22:13:20Z\","
-            "\"newest_observed_at\":null}\n");
+            "{\"observations\":10,\"cities\":2,\"dead_letters\":1,\"windows\":4,\"late_records\":3,"
+            "\"oldest_observed_at\":\"2023-11-14T22:13:20Z\",\"newest_observed_at\":null}\n");
+}
+
+TEST(Output, WindowsAsJsonAndTable) {
+  store::WindowRow w;
+  w.city_id = 7;
+  w.window = "1h";
+  w.window_start = 1699999200;
+  w.window_end = 1700002800;
+  w.count = 6;
+  w.temp_min_c = 1.5;
+  w.temp_avg_c = 2.25;
+  w.temp_max_c = 3;
+  w.rain_mm = 0.5;
+  w.final = true;
+  const std::vector<store::WindowRow> rows{w};
+  EXPECT_EQ(render_windows(rows, Format::json),
+            "[{\"city_id\":7,\"window\":\"1h\",\"window_start\":\"2023-11-14T22:00:00Z\","
+            "\"window_end\":\"2023-11-14T23:00:00Z\",\"count\":6,\"temp_min_c\":1.5,\"temp_avg_c\":2.25,"
+            "\"temp_max_c\":3,\"wind_max_ms\":null,\"wind_avg_ms\":null,\"gust_max_ms\":null,"
+            "\"humidity_avg_pct\":null,\"pressure_avg_hpa\":null,\"rain_mm\":0.5,\"snow_mm\":null,\"final\":true}]\n");
+  const std::string table = render_windows(rows, Format::table);
+  EXPECT_NE(table.find("final"), std::string::npos);
+  EXPECT_NE(table.find("2.25"), std::string::npos);
 }
 
 TEST(Output, DeadLettersKeepReasonAndPayload) {

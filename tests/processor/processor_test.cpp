@@ -5,6 +5,8 @@
 #include "processor/processor.hpp"
 
 #include <deque>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -65,6 +67,9 @@ struct FakeProducer : log::Producer {
 struct FakeStore : store::Store {
   std::vector<Observation> observations;
   std::vector<store::DeadLetter> dead_letters_written;
+  std::vector<store::WindowRow> windows_written;
+  std::vector<store::LateRecord> late_written;
+  std::map<std::pair<std::string, std::int32_t>, store::Checkpoint> checkpoints;
   std::deque<Error> failures;  // returned by the next write() calls, in order
   Result<void> write(const store::WriteBatch& batch) override {
     if (!failures.empty()) {
@@ -74,12 +79,22 @@ struct FakeStore : store::Store {
     }
     observations.insert(observations.end(), batch.observations.begin(), batch.observations.end());
     dead_letters_written.insert(dead_letters_written.end(), batch.dead_letters.begin(), batch.dead_letters.end());
+    windows_written.insert(windows_written.end(), batch.windows.begin(), batch.windows.end());
+    late_written.insert(late_written.end(), batch.late_records.begin(), batch.late_records.end());
+    for (const auto& c : batch.checkpoints) checkpoints[{c.topic, c.partition}] = c;
     return {};
   }
   Result<std::vector<Observation>> latest(std::optional<std::int64_t>) override { return observations; }
   Result<std::vector<Observation>> history(const store::HistoryQuery&) override { return observations; }
   Result<std::vector<store::DeadLetter>> dead_letters(std::size_t) override { return dead_letters_written; }
   Result<store::Stats> stats() override { return store::Stats{}; }
+  Result<std::vector<store::WindowRow>> windows(const store::WindowQuery&) override { return windows_written; }
+  Result<std::optional<store::Checkpoint>> checkpoint(const std::string&, const std::string& topic,
+                                                      std::int32_t partition) override {
+    auto it = checkpoints.find({topic, partition});
+    if (it == checkpoints.end()) return std::optional<store::Checkpoint>();
+    return std::optional<store::Checkpoint>(it->second);
+  }
 };
 
 struct FakeCsv : store::CsvBackup {
@@ -203,12 +218,34 @@ TEST_F(ProcessorTest, BatchesAreBoundedBySize) {
   for (int i = 0; i < 25; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
   ProcessorOptions options;
   options.batch_max_records = 10;
+  options.checkpoint_interval_ms = 0;  // checkpoint and commit after every batch
   auto processor = make(options);
   auto first = processor.run_batch({});
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->records, 10u);
   EXPECT_FALSE(first->caught_up);
+  ASSERT_FALSE(consumer.commits.empty());
   EXPECT_EQ(consumer.commits.back().back().next_offset, 10);
+}
+
+TEST_F(ProcessorTest, OnlyCheckpointedPositionsAreCommitted) {
+  for (int i = 0; i < 25; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+  ProcessorOptions options;
+  options.batch_max_records = 10;
+  options.checkpoint_interval_ms = 3'600'000;
+  auto processor = make(options);
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  EXPECT_TRUE(consumer.commits.empty()) << "no checkpoint yet, so nothing may be committed";
+  EXPECT_TRUE(store.checkpoints.empty());
+  EXPECT_EQ(store.observations.size(), 20u) << "results are written with every batch all the same";
+  auto last = processor.run_batch({});  // caught up: checkpoint and commit
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(last->caught_up);
+  ASSERT_EQ(consumer.commits.size(), 1u);
+  EXPECT_EQ(consumer.commits.back().back().next_offset, 25);
+  ASSERT_EQ(store.checkpoints.size(), 1u);
+  EXPECT_EQ(store.checkpoints.begin()->second.next_offset, 25);
 }
 
 TEST_F(ProcessorTest, RunExitsOnceDrainedAndCaughtUp) {
@@ -228,6 +265,82 @@ TEST_F(ProcessorTest, RunStopsWhenAsked) {
   auto processor = make();
   ASSERT_TRUE(processor.run(stop.get_token()).ok());
   EXPECT_TRUE(consumer.commits.empty());
+}
+
+// The last row written for each window, as the store keeps it.
+std::map<std::tuple<std::int64_t, std::string, std::int64_t>, store::WindowRow> last_rows(
+    const std::vector<store::WindowRow>& written) {
+  std::map<std::tuple<std::int64_t, std::string, std::int64_t>, store::WindowRow> rows;
+  for (const auto& row : written) {
+    auto& kept = rows[{row.city_id, row.window, row.window_start}];
+    if (row.version >= kept.version) kept = row;
+  }
+  return rows;
+}
+
+TEST_F(ProcessorTest, WindowsAreWrittenAndLateRecordsGoToTheLateTopic) {
+  const std::int64_t t0 = 1700000000 / 3600 * 3600;
+  consumer.pending = {consumed(0, 0, payload(1, t0 + 60, 280.15)), consumed(0, 1, payload(1, t0 + 4000, 290.15)),
+                      consumed(0, 2, payload(1, t0 + 120, 300.15))};  // 3880 s behind: late (lateness 600 s)
+  ProcessorOptions options;
+  options.windows.sizes_s = {3600};
+  auto processor = make(options);
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  ASSERT_EQ(store.late_written.size(), 1u);
+  EXPECT_EQ(store.late_written[0].offset, 2);
+  EXPECT_EQ(store.late_written[0].watermark, t0 + 4000 - 600);
+  ASSERT_EQ(producer.produced.size(), 1u);
+  EXPECT_EQ(producer.produced[0].first, "weather.late");
+  EXPECT_NE(producer.produced[0].second.header(headers::kReason)->find("late"), std::string::npos);
+  EXPECT_EQ(store.observations.size(), 3u) << "a late observation is still an observation";
+  const auto rows = last_rows(store.windows_written);
+  ASSERT_EQ(rows.size(), 2u);
+  const auto& first_hour = rows.at({1, "1h", t0});
+  EXPECT_EQ(first_hour.count, 1) << "the late record changed nothing";
+  EXPECT_NEAR(first_hour.temp_avg_c, 7.0, 1e-9);
+  EXPECT_EQ(processor.counters().late.load(), 1);
+}
+
+TEST_F(ProcessorTest, ARestartedProcessorResumesFromItsCheckpointAndRebuildsTheSameWindows) {
+  std::vector<log::ConsumedRecord> stream;
+  for (int i = 0; i < 40; ++i) {
+    const std::int64_t jitter = (i % 5) * 137;
+    stream.push_back(consumed(i % 2, i / 2, payload(1 + i % 2, 1700000000 + 300 * i - jitter, 270 + i)));
+  }
+  ProcessorOptions options;
+  options.batch_max_records = 7;
+  options.checkpoint_interval_ms = 0;
+
+  // Uninterrupted.
+  consumer.pending.assign(stream.begin(), stream.end());
+  ASSERT_TRUE(make(options).run({}, [] { return true; }).ok());
+  const auto clean = last_rows(store.windows_written);
+  const auto clean_late = store.late_written.size();
+
+  // Crash after three batches. The restart cannot rebuild the windows from
+  // the records it re-reads: it must take the state from the checkpoint.
+  FakeStore crashed_store;
+  FakeConsumer first_run;
+  first_run.pending.assign(stream.begin(), stream.end());
+  {
+    Processor first(first_run, producer, crashed_store, nullptr, options);
+    for (int batch = 0; batch < 3; ++batch) ASSERT_TRUE(first.run_batch({}).ok());
+  }
+  // The restart reads each partition from two records before its last commit.
+  ASSERT_FALSE(first_run.commits.empty());
+  std::map<std::int32_t, std::int64_t> resume_at;
+  for (const auto& position : first_run.commits.back()) resume_at[position.where.partition] = position.next_offset - 2;
+  FakeConsumer second_run;
+  for (const auto& record : stream) {
+    if (record.offset >= resume_at[record.where.partition]) second_run.pending.push_back(record);
+  }
+  Processor second(second_run, producer, crashed_store, nullptr, options);
+  ASSERT_TRUE(second.run({}, [] { return true; }).ok());
+  EXPECT_GT(second.counters().replayed.load(), 0);
+  EXPECT_EQ(last_rows(crashed_store.windows_written), clean);
+  std::set<std::int64_t> late_offsets;
+  for (const auto& late : crashed_store.late_written) late_offsets.insert(late.partition * 1000 + late.offset);
+  EXPECT_EQ(late_offsets.size(), clean_late);
 }
 
 }  // namespace

@@ -11,7 +11,8 @@
 namespace squall::processor {
 namespace {
 
-constexpr std::int64_t kNow = 1'000'000;  // processing time in ms; windows only care about it for idleness
+constexpr std::int64_t kNow = 1'000'000;
+std::int64_t next_offset = 0;  // offsets only order window writes; any increasing numbers do  // processing time in ms; windows only care about it for idleness
 
 Observation obs(std::int64_t city, std::int64_t dt, double temp, std::optional<double> wind = std::nullopt) {
   Observation o;
@@ -44,9 +45,9 @@ std::vector<WindowAggregate> collect(WindowEngine& engine, std::int64_t now_ms =
 
 TEST(Windows, AggregatesOneCityInOrder) {
   WindowEngine engine(hourly());
-  EXPECT_EQ(engine.add(0, obs(7, 0, 10.0, 2.0), kNow), Verdict::accepted);
-  EXPECT_EQ(engine.add(0, obs(7, 600, 14.0, 6.0), kNow), Verdict::accepted);
-  EXPECT_EQ(engine.add(0, obs(7, 1200, 12.0), kNow), Verdict::accepted);
+  EXPECT_EQ(engine.add(0, next_offset++, obs(7, 0, 10.0, 2.0), kNow), Verdict::accepted);
+  EXPECT_EQ(engine.add(0, next_offset++, obs(7, 600, 14.0, 6.0), kNow), Verdict::accepted);
+  EXPECT_EQ(engine.add(0, next_offset++, obs(7, 1200, 12.0), kNow), Verdict::accepted);
   const auto out = collect(engine);
   ASSERT_EQ(out.size(), 1u);
   const WindowAggregate& w = out[0];
@@ -68,7 +69,7 @@ TEST(Windows, EveryConfiguredSizeGetsItsOwnWindow) {
   WindowOptions options;
   options.sizes_s = {600, 3600, 86400};
   WindowEngine engine(options);
-  engine.add(0, obs(1, 90'000 + 700, 5.0), kNow);
+  engine.add(0, next_offset++, obs(1, 90'000 + 700, 5.0), kNow);
   auto out = collect(engine);
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size_s < b.size_s; });
   ASSERT_EQ(out.size(), 3u);
@@ -79,14 +80,14 @@ TEST(Windows, EveryConfiguredSizeGetsItsOwnWindow) {
 
 TEST(Windows, AWindowBecomesFinalWhenTheWatermarkPassesItsEndAndIsEvicted) {
   WindowEngine engine(hourly(600));
-  engine.add(0, obs(1, 3000, 1.0), kNow);
-  engine.add(0, obs(1, 4000, 2.0), kNow);  // watermark 3400: [0, 3600) still open
+  engine.add(0, next_offset++, obs(1, 3000, 1.0), kNow);
+  engine.add(0, next_offset++, obs(1, 4000, 2.0), kNow);  // watermark 3400: [0, 3600) still open
   auto out = collect(engine);
   EXPECT_EQ(out.size(), 2u);
   EXPECT_TRUE(std::none_of(out.begin(), out.end(), [](const auto& w) { return w.final; }));
   EXPECT_EQ(engine.open_windows(), 2u);
 
-  engine.add(0, obs(1, 4200, 3.0), kNow);  // watermark 3600 = the first window's end
+  engine.add(0, next_offset++, obs(1, 4200, 3.0), kNow);  // watermark 3600 = the first window's end
   out = collect(engine);
   ASSERT_EQ(out.size(), 2u);
   const auto closed = std::find_if(out.begin(), out.end(), [](const auto& w) { return w.start == 0; });
@@ -98,8 +99,8 @@ TEST(Windows, AWindowBecomesFinalWhenTheWatermarkPassesItsEndAndIsEvicted) {
 
 TEST(Windows, OutOfOrderWithinLatenessUpdatesItsWindow) {
   WindowEngine engine(hourly(600));
-  engine.add(0, obs(1, 3000, 1.0), kNow);
-  EXPECT_EQ(engine.add(0, obs(1, 2500, 9.0), kNow), Verdict::accepted);  // 500 s behind, lateness 600
+  engine.add(0, next_offset++, obs(1, 3000, 1.0), kNow);
+  EXPECT_EQ(engine.add(0, next_offset++, obs(1, 2500, 9.0), kNow), Verdict::accepted);  // 500 s behind, lateness 600
   const auto out = collect(engine);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].count, 2);
@@ -108,11 +109,11 @@ TEST(Windows, OutOfOrderWithinLatenessUpdatesItsWindow) {
 
 TEST(Windows, ARecordOlderThanTheWatermarkIsLateAndChangesNothing) {
   WindowEngine engine(hourly(600));
-  engine.add(0, obs(1, 3000, 1.0), kNow);
+  engine.add(0, next_offset++, obs(1, 3000, 1.0), kNow);
   collect(engine);
   EXPECT_EQ(engine.watermark(0), 2400);
-  EXPECT_EQ(engine.add(0, obs(2, 2399, 50.0), kNow), Verdict::late);  // another city, same partition
-  EXPECT_EQ(engine.add(0, obs(1, 2400, 50.0), kNow), Verdict::accepted);  // exactly at the watermark
+  EXPECT_EQ(engine.add(0, next_offset++, obs(2, 2399, 50.0), kNow), Verdict::late);  // another city, same partition
+  EXPECT_EQ(engine.add(0, next_offset++, obs(1, 2400, 50.0), kNow), Verdict::accepted);  // exactly at the watermark
   const auto out = collect(engine);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].city_id, 1);
@@ -120,9 +121,9 @@ TEST(Windows, ARecordOlderThanTheWatermarkIsLateAndChangesNothing) {
 
 TEST(Windows, ARepeatedObservationTimeCountsOnce) {
   WindowEngine engine(hourly());
-  EXPECT_EQ(engine.add(0, obs(1, 100, 1.0), kNow), Verdict::accepted);
-  EXPECT_EQ(engine.add(0, obs(1, 100, 1.0), kNow), Verdict::duplicate);
-  EXPECT_EQ(engine.add(0, obs(2, 100, 1.0), kNow), Verdict::accepted);  // another city at the same time
+  EXPECT_EQ(engine.add(0, next_offset++, obs(1, 100, 1.0), kNow), Verdict::accepted);
+  EXPECT_EQ(engine.add(0, next_offset++, obs(1, 100, 1.0), kNow), Verdict::duplicate);
+  EXPECT_EQ(engine.add(0, next_offset++, obs(2, 100, 1.0), kNow), Verdict::accepted);  // another city at the same time
   auto out = collect(engine);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].count, 1);
@@ -131,14 +132,14 @@ TEST(Windows, ARepeatedObservationTimeCountsOnce) {
 
 TEST(Windows, TheGroupWatermarkIsTheSlowestPartitions) {
   WindowEngine engine(hourly(0));
-  engine.add(0, obs(1, 100, 1.0), kNow);
-  engine.add(0, obs(1, 10'000, 1.0), kNow);
-  engine.add(1, obs(2, 2'000, 1.0), kNow);
+  engine.add(0, next_offset++, obs(1, 100, 1.0), kNow);
+  engine.add(0, next_offset++, obs(1, 10'000, 1.0), kNow);
+  engine.add(1, next_offset++, obs(2, 2'000, 1.0), kNow);
   EXPECT_EQ(engine.group_watermark(kNow), 2'000);
   auto out = collect(engine);
   EXPECT_TRUE(std::none_of(out.begin(), out.end(), [](const auto& w) { return w.final; }))
       << "partition 1 holds [0, 3600) of partition 0 open";
-  engine.add(1, obs(2, 3'600, 1.0), kNow);
+  engine.add(1, next_offset++, obs(2, 3'600, 1.0), kNow);
   out = collect(engine);
   EXPECT_TRUE(std::any_of(out.begin(), out.end(), [](const auto& w) { return w.final && w.city_id == 1; }));
 }
@@ -147,9 +148,9 @@ TEST(Windows, AnIdlePartitionStopsHoldingTheGroupBack) {
   WindowOptions options = hourly(0);
   options.idle_timeout_ms = 5'000;
   WindowEngine engine(options);
-  engine.add(1, obs(2, 1'000, 1.0), kNow);       // partition 1 falls silent after this
-  engine.add(0, obs(1, 100, 1.0), kNow);
-  engine.add(0, obs(1, 7'300, 1.0), kNow + 6'000);
+  engine.add(1, next_offset++, obs(2, 1'000, 1.0), kNow);       // partition 1 falls silent after this
+  engine.add(0, next_offset++, obs(1, 100, 1.0), kNow);
+  engine.add(0, next_offset++, obs(1, 7'300, 1.0), kNow + 6'000);
   EXPECT_EQ(engine.group_watermark(kNow + 4'000), 1'000);
   EXPECT_EQ(engine.group_watermark(kNow + 6'000), 7'300);
   auto out = collect(engine, kNow + 6'000);
@@ -159,7 +160,7 @@ TEST(Windows, AnIdlePartitionStopsHoldingTheGroupBack) {
   }
   EXPECT_EQ(final_cities, (std::set<std::int64_t>{1, 2})) << "the idle partition's windows close too";
   // Its windows are gone, so a record for them is late even within its own lateness.
-  EXPECT_EQ(engine.add(1, obs(2, 1'500, 1.0), kNow + 7'000), Verdict::late);
+  EXPECT_EQ(engine.add(1, next_offset++, obs(2, 1'500, 1.0), kNow + 7'000), Verdict::late);
 }
 
 TEST(Windows, AnAssignedPartitionHoldsTheGroupBackUntilItsFirstRecordOrIdleness) {
@@ -167,10 +168,10 @@ TEST(Windows, AnAssignedPartitionHoldsTheGroupBackUntilItsFirstRecordOrIdleness)
   options.idle_timeout_ms = 5'000;
   WindowEngine engine(options);
   engine.track(1, kNow);
-  engine.add(0, obs(1, 9'000, 1.0), kNow);
+  engine.add(0, next_offset++, obs(1, 9'000, 1.0), kNow);
   EXPECT_FALSE(engine.group_watermark(kNow).has_value());
   EXPECT_EQ(engine.group_watermark(kNow + 5'000), 9'000);
-  engine.add(1, obs(2, 4'000, 1.0), kNow + 1'000);
+  engine.add(1, next_offset++, obs(2, 4'000, 1.0), kNow + 1'000);
   EXPECT_EQ(engine.group_watermark(kNow + 1'000), 4'000);
 }
 
@@ -178,8 +179,8 @@ TEST(Windows, WhenEveryPartitionIsIdleTheWatermarkWaitsForData) {
   WindowOptions options = hourly(0);
   options.idle_timeout_ms = 5'000;
   WindowEngine engine(options);
-  engine.add(0, obs(1, 9'000, 1.0), kNow);
-  engine.add(1, obs(2, 1'000, 1.0), kNow);
+  engine.add(0, next_offset++, obs(1, 9'000, 1.0), kNow);
+  engine.add(1, next_offset++, obs(2, 1'000, 1.0), kNow);
   EXPECT_EQ(engine.group_watermark(kNow + 60'000), 1'000);
 }
 
@@ -200,11 +201,11 @@ TEST(Windows, PrecipitationSumsEachHoursNewestAmount) {
     o.rain_1h_mm = rain;
     return o;
   };
-  engine.add(0, rainy(0, 1.0), kNow);        // hour 0: superseded by 3000
-  engine.add(0, rainy(3000, 2.0), kNow);     // hour 0's newest
-  ASSERT_EQ(engine.add(0, rainy(1800, 9.0), kNow), Verdict::accepted);  // older than 3000: hour 0 stays 2.0
-  engine.add(0, rainy(3700, 0.5), kNow);     // hour 1
-  engine.add(0, obs(1, 7300, 5.0), kNow);    // hour 2: no rain reported
+  engine.add(0, next_offset++, rainy(0, 1.0), kNow);        // hour 0: superseded by 3000
+  engine.add(0, next_offset++, rainy(3000, 2.0), kNow);     // hour 0's newest
+  ASSERT_EQ(engine.add(0, next_offset++, rainy(1800, 9.0), kNow), Verdict::accepted);  // older than 3000: hour 0 stays 2.0
+  engine.add(0, next_offset++, rainy(3700, 0.5), kNow);     // hour 1
+  engine.add(0, next_offset++, obs(1, 7300, 5.0), kNow);    // hour 2: no rain reported
   const auto out = collect(engine);
   const auto day = std::find_if(out.begin(), out.end(), [](const auto& w) { return w.size_s == 86400; });
   ASSERT_NE(day, out.end());
@@ -222,7 +223,7 @@ TEST(Windows, SnapshotAndRestoreContinueExactlyAsAnUninterruptedRun) {
     Stored stored;
     auto engine = std::make_unique<WindowEngine>(hourly(900));
     for (std::size_t i = 0; i < stream.size(); ++i) {
-      engine->add(0, stream[i], kNow);
+      engine->add(0, static_cast<std::int64_t>(i), stream[i], kNow);
       if (i % 17 == 0) upsert(stored, collect(*engine));
       if (interrupted && i == 120) {
         const PartitionSnapshot saved = engine->snapshot(0);
@@ -239,7 +240,7 @@ TEST(Windows, SnapshotAndRestoreContinueExactlyAsAnUninterruptedRun) {
 
 TEST(Windows, ReleasingAPartitionDropsItsState) {
   WindowEngine engine(hourly());
-  engine.add(3, obs(1, 100, 1.0), kNow);
+  engine.add(3, next_offset++, obs(1, 100, 1.0), kNow);
   EXPECT_EQ(engine.open_windows(), 1u);
   engine.release(3);
   EXPECT_EQ(engine.open_windows(), 0u);
@@ -326,7 +327,7 @@ TEST(WindowsProperty, RandomStreamsEqualASimpleReference) {
     std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, Reference> reference;
     for (std::size_t i = 0; i < stream.size(); ++i) {
       const auto& [partition, o] = stream[i];
-      const Verdict verdict = engine.add(partition, o, kNow);
+      const Verdict verdict = engine.add(partition, next_offset++, o, kNow);
       const auto max = reference_max.find(partition);
       Verdict expected = Verdict::accepted;
       if (max != reference_max.end() && o.observed_at < max->second - lateness) {

@@ -12,6 +12,7 @@
 #include "store/observation_fields.hpp"
 #include "store/store.hpp"
 #include "store/sample_observations.hpp"
+#include "store/stream_contract.hpp"
 #include "test_support/temp_dir.hpp"
 
 namespace squall::store {
@@ -133,7 +134,7 @@ TEST_F(SqliteStoreTest, TablesHaveAColumnForEveryObservationField) {
   auto version = db->prepare("PRAGMA user_version");
   ASSERT_TRUE(version.ok());
   ASSERT_TRUE(*version->step());
-  EXPECT_EQ(version->int64(0), 1);
+  EXPECT_EQ(version->int64(0), 2);
 }
 
 TEST_F(SqliteStoreTest, Utf8NamesRoundTrip) {
@@ -394,6 +395,11 @@ TEST(OpenStore, RejectsAnUnknownUrlNamingTheSupportedOnes) {
   EXPECT_EQ(store.error().code, Errc::invalid_argument);
   EXPECT_NE(store.error().message.find("postgres://localhost"), std::string::npos);
   EXPECT_NE(store.error().message.find("sqlite"), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, StreamingResultsKeepTheHighestVersion) {
+  auto store = open();
+  test::check_streaming_results(*store);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "cql/cql.hpp"
 #include "store/cassandra/observation_columns.hpp"
 #include "store/cassandra/schema.hpp"
+#include "store/cassandra/stream_tables.hpp"
 
 namespace squall::store {
 namespace {
@@ -71,6 +72,7 @@ struct Statements {
   cql::Prepared observed_times;
   cql::Prepared count_cities;
   cql::Prepared count_dead_letters;
+  cassandra_stream::Statements stream;
 };
 
 std::string markers(std::size_t count) {
@@ -114,6 +116,9 @@ Result<Statements> prepare_statements(cql::Session& session, const std::string& 
   SQUALL_TRY(prepare("SELECT observed_at FROM " + ks + "observations", s.observed_times));
   SQUALL_TRY(prepare("SELECT count(*) FROM " + ks + "latest_by_city", s.count_cities));
   SQUALL_TRY(prepare("SELECT count(*) FROM " + ks + "dead_letters", s.count_dead_letters));
+  auto stream = cassandra_stream::prepare(session, keyspace);
+  if (!stream) return with_context(stream.error(), "preparing statements");
+  s.stream = std::move(stream).value();
   return s;
 }
 
@@ -232,7 +237,52 @@ class CassandraStore final : public Store {
     write_days(rows, requests);
     write_latest(rows, requests);
     write_dead_letters(batch.dead_letters, requests);
+    for (const WindowRow& window : batch.windows) {
+      requests.add(session_->execute_async(statements_.stream.upsert_window, cassandra_stream::window_values(window),
+                                           cql::idempotent_options()));
+    }
+    for (const LateRecord& late : batch.late_records) {
+      requests.add(session_->execute_async(statements_.stream.insert_late, cassandra_stream::late_values(late),
+                                           cql::idempotent_options()));
+    }
+    SQUALL_TRY(requests.finish());
+    // Only once everything it covers is written: a crash in between leaves
+    // the older checkpoint, and replaying from it rewrites the same rows.
+    for (const Checkpoint& checkpoint : batch.checkpoints) {
+      requests.add(session_->execute_async(statements_.stream.upsert_checkpoint,
+                                           cassandra_stream::checkpoint_values(checkpoint), cql::idempotent_options()));
+    }
     return requests.finish();
+  }
+
+  // A scan of the whole table filtered here (Cassandra would need every
+  // partition key), newest first: fine for `squall query`, not for a big cluster.
+  Result<std::vector<WindowRow>> windows(const WindowQuery& query) override {
+    std::vector<WindowRow> rows;
+    SQUALL_TRY(for_each_row(*session_, statements_.stream.all_windows, {}, [&](const cql::Row& row) -> Result<bool> {
+      WindowRow window;
+      SQUALL_ASSIGN(window, cassandra_stream::window_of(row));
+      if ((!query.city_id || window.city_id == *query.city_id) && (!query.window || window.window == *query.window)) {
+        rows.push_back(std::move(window));
+      }
+      return true;
+    }));
+    std::sort(rows.begin(), rows.end(), [](const WindowRow& a, const WindowRow& b) {
+      return std::tie(b.window_start, a.city_id, a.window_end) < std::tie(a.window_start, b.city_id, b.window_end);
+    });
+    if (rows.size() > query.limit) rows.resize(query.limit);
+    return rows;
+  }
+
+  Result<std::optional<Checkpoint>> checkpoint(const std::string& group, const std::string& topic,
+                                               std::int32_t partition) override {
+    std::optional<Checkpoint> found;
+    SQUALL_TRY(for_each_row(*session_, statements_.stream.checkpoint_of, {group, topic, partition},
+                            [&](const cql::Row& row) -> Result<bool> {
+                              SQUALL_ASSIGN(found, cassandra_stream::checkpoint_of(row));
+                              return false;
+                            }));
+    return found;
   }
 
   Result<std::vector<Observation>> latest(std::optional<std::int64_t> city_id) override {
@@ -301,6 +351,8 @@ class CassandraStore final : public Store {
     }));
     SQUALL_ASSIGN(stats.cities, single_count(*session_, statements_.count_cities));
     SQUALL_ASSIGN(stats.dead_letters, single_count(*session_, statements_.count_dead_letters));
+    SQUALL_ASSIGN(stats.windows, single_count(*session_, statements_.stream.count_windows));
+    SQUALL_ASSIGN(stats.late_records, single_count(*session_, statements_.stream.count_late));
     return stats;
   }
 

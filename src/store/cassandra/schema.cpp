@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "store/cassandra/observation_columns.hpp"
+#include "store/cassandra/stream_tables.hpp"
 
 namespace squall::store::cassandra_schema {
 namespace {
@@ -27,7 +28,7 @@ std::vector<Column> with_columns(std::vector<Column> first, const std::vector<Co
 
 std::vector<Table> tables() {
   const auto observation = cassandra_columns::observation_columns();
-  return {
+  std::vector<Table> all{
       Table{"observations", with_columns({{"day", "int"}}, observation),
             "PRIMARY KEY ((city_id, day), observed_at)) WITH CLUSTERING ORDER BY (observed_at DESC)"},
       Table{"observation_days", {{"city_id", "bigint"}, {"day", "int"}},
@@ -42,6 +43,10 @@ std::vector<Table> tables() {
              {"received_at", "timestamp"}},
             "PRIMARY KEY ((topic, partition), offset))"},
   };
+  for (auto& stream : cassandra_stream::tables()) {
+    all.push_back(Table{std::move(stream.name), std::move(stream.columns), std::move(stream.key_and_options)});
+  }
+  return all;
 }
 
 std::string create_table(std::string_view keyspace, const Table& table) {

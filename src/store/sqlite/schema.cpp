@@ -83,6 +83,51 @@ std::string version1() {
   return sql;
 }
 
+// Version 2: the processor's streaming results and its checkpoints.
+// window_aggregates mirrors Cassandra's partition (city_id, window) with
+// rows newest first; the processor rewrites a window as it grows, so a
+// WITHOUT ROWID table keyed like that keeps each rewrite one B-tree update.
+constexpr const char* kVersion2 =
+    "CREATE TABLE window_aggregates (\n"
+    "  city_id INTEGER NOT NULL,\n"
+    "  window_size TEXT NOT NULL,  -- 1h, 1d, 10m ...\n"
+    "  window_start INTEGER NOT NULL,\n"
+    "  window_end INTEGER NOT NULL,\n"
+    "  count INTEGER NOT NULL,\n"
+    "  temp_min_c REAL NOT NULL,\n"
+    "  temp_max_c REAL NOT NULL,\n"
+    "  temp_avg_c REAL NOT NULL,\n"
+    "  wind_max_ms REAL,\n"
+    "  wind_avg_ms REAL,\n"
+    "  gust_max_ms REAL,\n"
+    "  humidity_avg_pct REAL,\n"
+    "  pressure_avg_hpa REAL,\n"
+    "  rain_mm REAL,\n"
+    "  snow_mm REAL,\n"
+    "  final INTEGER NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (city_id, window_size, window_start DESC)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX window_aggregates_by_start ON window_aggregates (window_start);\n"
+    "CREATE TABLE late_records (\n"
+    "  topic TEXT NOT NULL,\n"
+    "  partition INTEGER NOT NULL,\n"
+    "  offset INTEGER NOT NULL,\n"
+    "  city_id INTEGER NOT NULL,\n"
+    "  observed_at INTEGER NOT NULL,\n"
+    "  watermark INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (topic, partition, offset)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE checkpoints (\n"
+    "  group_id TEXT NOT NULL,\n"
+    "  topic TEXT NOT NULL,\n"
+    "  partition INTEGER NOT NULL,\n"
+    "  next_offset INTEGER NOT NULL,\n"
+    "  state BLOB NOT NULL,\n"
+    "  PRIMARY KEY (group_id, topic, partition)\n"
+    ");\n"
+    "PRAGMA user_version = 2;\n";
+
 Result<int> user_version(sqlite::Database& db) {
   auto statement = db.prepare("PRAGMA user_version");
   if (!statement) return statement.error();
@@ -113,6 +158,7 @@ Result<void> migrate(sqlite::Database& db) {
   if (!version) return version.error();
   if (*version > kCurrentVersion) return too_new(db, *version);
   if (*version == 0) SQUALL_TRY(db.exec(version1()));
+  if (*version <= 1) SQUALL_TRY(db.exec(kVersion2));
   return transaction->commit();
 }
 

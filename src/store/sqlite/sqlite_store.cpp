@@ -10,6 +10,7 @@
 #include "core/sqlite.hpp"
 #include "store/sqlite/observation_row.hpp"
 #include "store/sqlite/schema.hpp"
+#include "store/sqlite/stream_rows.hpp"
 
 namespace squall::store {
 namespace {
@@ -28,6 +29,11 @@ enum class Sql : std::size_t {
   history_hour,
   dead_letters,
   stats,
+  upsert_window,
+  select_windows,
+  insert_late,
+  upsert_checkpoint,
+  select_checkpoint,
   count,
 };
 
@@ -58,7 +64,13 @@ std::array<std::string, kStatementCount> statement_sql() {
       "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM latest_by_city), "
       "(SELECT count(*) FROM dead_letters), "
       "(SELECT min(observed_at) FROM observations WHERE " + hour + " = (SELECT min(" + hour + ") FROM observations)), "
-      "(SELECT max(observed_at) FROM observations WHERE " + hour + " = (SELECT max(" + hour + ") FROM observations))",
+      "(SELECT max(observed_at) FROM observations WHERE " + hour + " = (SELECT max(" + hour + ") FROM observations)), "
+      "(SELECT count(*) FROM window_aggregates), (SELECT count(*) FROM late_records)",
+      sqlite_rows::kUpsertWindowSql,
+      sqlite_rows::kSelectWindowsSql,
+      sqlite_rows::kInsertLateSql,
+      sqlite_rows::kUpsertCheckpointSql,
+      sqlite_rows::kSelectCheckpointSql,
   };
 }
 
@@ -117,13 +129,20 @@ class SqliteStore final : public Store {
       : db_(std::move(db)), statements_(std::move(statements)) {}
 
   Result<void> write(const WriteBatch& batch) override {
-    if (batch.observations.empty() && batch.dead_letters.empty()) return {};
+    if (batch.observations.empty() && batch.dead_letters.empty() && batch.windows.empty() &&
+        batch.late_records.empty() && batch.checkpoints.empty()) {
+      return {};
+    }
     order_by_city_and_time(batch.observations);
+    // One transaction: the checkpoint is durable exactly when the results it covers are.
     auto transaction = sqlite::Transaction::begin(db_);
     if (!transaction) return transaction.error();
     SQUALL_TRY(upsert_observations());
     SQUALL_TRY(upsert_latest());
     SQUALL_TRY(insert_dead_letters(batch.dead_letters));
+    SQUALL_TRY(run_each(Sql::upsert_window, batch.windows, sqlite_rows::bind_window));
+    SQUALL_TRY(run_each(Sql::insert_late, batch.late_records, sqlite_rows::bind_late));
+    SQUALL_TRY(run_each(Sql::upsert_checkpoint, batch.checkpoints, sqlite_rows::bind_checkpoint));
     return transaction->commit();
   }
 
@@ -161,14 +180,48 @@ class SqliteStore final : public Store {
 
   Result<Stats> stats() override {
     auto rows = read_rows<Stats>(statement(Sql::stats), [](const sqlite::Statement& row) {
-      return Stats{row.int64(0), row.int64(1), row.int64(2), row.optional_int64(3), row.optional_int64(4)};
+      Stats stats;
+      stats.observations = row.int64(0);
+      stats.cities = row.int64(1);
+      stats.dead_letters = row.int64(2);
+      stats.oldest_observed_at = row.optional_int64(3);
+      stats.newest_observed_at = row.optional_int64(4);
+      stats.windows = row.int64(5);
+      stats.late_records = row.int64(6);
+      return stats;
     });
     if (!rows) return rows.error();
     if (rows->size() != 1) return make_error(Errc::internal, "sqlite store: stats query returned no row");
     return rows->front();
   }
 
+  Result<std::vector<WindowRow>> windows(const WindowQuery& query) override {
+    auto& select = statement(Sql::select_windows);
+    select.bind(1, query.city_id).bind(2, query.window).bind(3, clamp_limit(query.limit));
+    return read_rows<WindowRow>(select, sqlite_rows::read_window);
+  }
+
+  Result<std::optional<Checkpoint>> checkpoint(const std::string& group, const std::string& topic,
+                                               std::int32_t partition) override {
+    auto& select = statement(Sql::select_checkpoint);
+    select.bind(1, group).bind(2, topic).bind(3, partition);
+    auto rows = read_rows<Checkpoint>(select, sqlite_rows::read_checkpoint);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<Checkpoint>();
+    return std::optional<Checkpoint>(std::move(rows->front()));
+  }
+
  private:
+  template <class Row, class Bind>
+  Result<void> run_each(Sql which, std::span<const Row> rows, Bind bind) {
+    auto& run = statement(which);
+    for (const Row& row : rows) {
+      bind(run, row);
+      SQUALL_TRY(run.run());
+    }
+    return {};
+  }
+
   sqlite::Statement& statement(Sql which) { return statements_[static_cast<std::size_t>(which)]; }
 
   Result<std::optional<TimeSpan>> time_span_of(std::int64_t city_id) {

@@ -18,6 +18,7 @@
 
 #include "cql/cql.hpp"
 #include "sample_observations.hpp"
+#include "stream_contract.hpp"
 #include "store/cassandra/cassandra_store.hpp"
 #include "store/cassandra/schema.hpp"
 #include "store/store.hpp"
@@ -238,7 +239,7 @@ TEST_F(CassandraStore, SchemaIsCreatedOnOpenAndCreatingItAgainIsHarmless) {
 
   auto missing = check_cassandra_schema(options_for("squall_cstore_never_created"));
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.error().message.find("observations.observed_at is missing"), std::string::npos)
+  EXPECT_NE(missing.error().message.find("has no tables (or does not exist)"), std::string::npos)
       << missing.error().message;
 }
 
@@ -303,6 +304,8 @@ TEST(CassandraUnreachable, FailsNamingTheContactPointsWithoutThePassword) {
   EXPECT_NE(message.find(silent_point + ",127.0.0.1:1"), std::string::npos) << message;
   EXPECT_EQ(message.find("pa55-never-shown"), std::string::npos) << message;
 }
+
+TEST_F(CassandraStore, StreamingResultsKeepTheHighestVersion) { test::check_streaming_results(*store_); }
 
 }  // namespace
 }  // namespace squall::store

@@ -1,0 +1,65 @@
+#include "processor/checkpoint_codec.hpp"
+
+#include <gtest/gtest.h>
+
+namespace squall::processor {
+namespace {
+
+PartitionSnapshot sample() {
+  PartitionSnapshot s;
+  s.max_event_time = 1700003600;
+  s.finalized_through = 1700000000;
+  WindowAggregate w;
+  w.city_id = 4887398;
+  w.size_s = 3600;
+  w.start = 1700002800;
+  w.count = 3;
+  w.temp_min_c = -1.5;
+  w.temp_max_c = 4.25;
+  w.temp_c = Mean{5.5, 3};
+  w.wind_max_ms = 7.0;
+  w.wind_ms = Mean{12.0, 2};
+  w.humidity_pct = Mean{240.0, 3};
+  w.hours[472223] = HourlyAmount{1700003000, 0.25, std::nullopt};
+  w.last_offset = 41;
+  s.windows.push_back(w);
+  s.seen[4887398] = {1700002800, 1700003400};
+  return s;
+}
+
+TEST(CheckpointCodec, RoundTripsEveryField) {
+  const PartitionSnapshot original = sample();
+  auto decoded = decode_checkpoint(encode_checkpoint(original));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(*decoded, original);
+}
+
+TEST(CheckpointCodec, AnEmptyStateRoundTrips) {
+  auto decoded = decode_checkpoint(encode_checkpoint(PartitionSnapshot{}));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(*decoded, PartitionSnapshot{});
+}
+
+TEST(CheckpointCodec, EveryTruncationIsAnErrorNotACrash) {
+  const std::string bytes = encode_checkpoint(sample());
+  for (std::size_t length = 0; length < bytes.size(); ++length) {
+    auto decoded = decode_checkpoint(std::string_view(bytes).substr(0, length));
+    EXPECT_FALSE(decoded.ok()) << "length " << length;
+  }
+}
+
+TEST(CheckpointCodec, ForeignBytesAreRejectedWithTheReason) {
+  auto wrong_format = decode_checkpoint(std::string("\x07rest", 5));
+  ASSERT_FALSE(wrong_format.ok());
+  EXPECT_NE(wrong_format.error().message.find("format 7"), std::string::npos) << wrong_format.error().message;
+  auto trailing = decode_checkpoint(encode_checkpoint(sample()) + "x");
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_NE(trailing.error().message.find("after its end"), std::string::npos);
+  // A huge count must not make the decoder allocate or loop on it.
+  std::string huge = encode_checkpoint(PartitionSnapshot{}).substr(0, 18);
+  huge += std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8);
+  EXPECT_FALSE(decode_checkpoint(huge).ok());
+}
+
+}  // namespace
+}  // namespace squall::processor
