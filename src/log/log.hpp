@@ -90,6 +90,10 @@ class Consumer {
   // end offset minus the group's committed position (this consumer's read
   // position where the group has committed nothing yet).
   virtual Result<std::int64_t> lag() = 0;
+  // The partitions this consumer reads now: every partition of its topics on
+  // the embedded log, its share of the group on Kafka (it changes when the
+  // group rebalances, as seen by the latest poll()).
+  virtual std::vector<TopicPartition> assignment() const = 0;
 };
 
 // Kafka's default partitioner: murmur2 of the key bytes, sign bit cleared,

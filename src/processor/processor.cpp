@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -11,7 +12,6 @@
 #include "core/record_headers.hpp"
 #include "core/time.hpp"
 #include "processor/checkpoint_codec.hpp"
-#include "processor/dedup.hpp"
 #include "processor/owm_parser.hpp"
 
 namespace squall::processor {
@@ -53,8 +53,9 @@ store::WindowRow window_row(const WindowAggregate& w) {
   return row;
 }
 
-// Where a partition stands: the next offset expected from the log, and up to
-// where its records are already covered by the checkpoint it resumed from.
+// Where a partition stands: the next offset expected from the log (-1 before
+// its first record), and up to where its records are already covered by the
+// checkpoint it resumed from.
 struct PartitionProgress {
   std::int64_t next_offset = -1;
   std::int64_t covered_until = -1;
@@ -78,7 +79,6 @@ struct Processor::Impl {
   ProcessorCounters& counters;
 
   OwmParser parser;
-  RecentObservations recent;
   WindowEngine windows{options.windows};
   std::map<log::TopicPartition, PartitionProgress> progress;
   std::int64_t last_checkpoint_ms = steady_now_ms();
@@ -103,7 +103,8 @@ struct Processor::Impl {
   Result<bool> collect(std::stop_token stop);
   Result<void> transform(std::stop_token stop);
   Result<bool> admit(std::stop_token stop, const log::ConsumedRecord& consumed);
-  Result<void> resume(std::stop_token stop, const log::TopicPartition& where, std::int64_t offset);
+  Result<void> resume(std::stop_token stop, const log::TopicPartition& where);
+  Result<void> follow_assignment(std::stop_token stop);
   void transform_one(std::size_t index);
   void route_late(const log::ConsumedRecord& consumed, const Observation& observation);
   void collect_windows();
@@ -168,15 +169,15 @@ void Processor::Impl::transform_one(std::size_t index) {
     dead_letter(consumed, valid.error().message);
     return;
   }
-  // Every valid record reaches the windows in log order, whatever the
-  // duplicate filter below decides: their verdicts must not depend on what
-  // this process happens to remember.
-  if (windows.add(consumed.where.partition, consumed.offset, scratch, batch_time_ms) == Verdict::late) {
-    route_late(consumed, scratch);
-  }
-  if (!recent.first_time(scratch.city_id, scratch.observed_at)) {
-    counters.duplicates.fetch_add(1, std::memory_order_relaxed);
-    return;
+  // The windows' verdict also decides what is written: it is rebuilt exactly
+  // from the checkpoint after a crash, so a repeated report is skipped (or
+  // a late one stored) the same way in a clean run and a recovered one.
+  switch (windows.add(consumed.where.partition, consumed.offset, scratch, batch_time_ms)) {
+    case Verdict::duplicate:
+      counters.duplicates.fetch_add(1, std::memory_order_relaxed);
+      return;
+    case Verdict::late: route_late(consumed, scratch); break;
+    case Verdict::accepted: break;
   }
   scratch.ingested_at_ms = header_int(record, headers::kFetchedAtMs).value_or(record.timestamp_ms);
   auto source = record.header(headers::kSource);
@@ -204,13 +205,19 @@ Result<void> Processor::Impl::transform(std::stop_token stop) {
 // after a crash or a rebalance): its results are in the store already.
 Result<bool> Processor::Impl::admit(std::stop_token stop, const log::ConsumedRecord& consumed) {
   auto found = progress.find(consumed.where);
-  // The first record of a partition, or a jump (it was elsewhere meanwhile):
+  // A partition not seen yet, or a jump (it was read elsewhere meanwhile):
   // start from what the store says, not from what this process remembers.
-  if (found == progress.end() || found->second.next_offset != consumed.offset) {
-    SQUALL_TRY(resume(stop, consumed.where, consumed.offset));
+  const bool jumped = found != progress.end() && found->second.next_offset >= 0 &&
+                      found->second.next_offset != consumed.offset;
+  if (found == progress.end() || jumped) {
+    SQUALL_TRY(resume(stop, consumed.where));
     found = progress.find(consumed.where);
   }
   PartitionProgress& partition = found->second;
+  if (partition.next_offset < 0 && consumed.offset > partition.covered_until && partition.covered_until >= 0) {
+    spdlog::warn("{}/{}: the log resumes at offset {}, past its checkpoint at {}: windows miss the records between",
+                 consumed.where.topic, consumed.where.partition, consumed.offset, partition.covered_until);
+  }
   partition.next_offset = consumed.offset + 1;
   partition.dirty = true;
   if (consumed.offset < partition.covered_until) {
@@ -220,7 +227,31 @@ Result<bool> Processor::Impl::admit(std::stop_token stop, const log::ConsumedRec
   return true;
 }
 
-Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicPartition& where, std::int64_t offset) {
+// Follows the consumer's assignment: a partition that arrives is resumed from
+// its checkpoint before any record (so its watermark counts even while it
+// has nothing to deliver), one that left is forgotten (its next owner
+// resumes it from the store).
+Result<void> Processor::Impl::follow_assignment(std::stop_token stop) {
+  std::set<log::TopicPartition> assigned;
+  for (const log::TopicPartition& where : consumer.assignment()) {
+    if (where.topic == options.topic) assigned.insert(where);
+  }
+  for (const auto& consumed : batch) assigned.insert(consumed.where);
+  for (auto it = progress.begin(); it != progress.end();) {
+    if (assigned.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    windows.release(it->first.partition);
+    it = progress.erase(it);
+  }
+  for (const log::TopicPartition& where : assigned) {
+    if (!progress.contains(where)) SQUALL_TRY(resume(stop, where));
+  }
+  return {};
+}
+
+Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicPartition& where) {
   std::optional<store::Checkpoint> checkpoint;
   SQUALL_TRY(with_retry(stop, "checkpoint read", [&]() -> Result<void> {
     SQUALL_ASSIGN(checkpoint, store.checkpoint(options.group, where.topic, where.partition));
@@ -240,10 +271,6 @@ Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicParti
   }
   windows.restore(where.partition, std::move(state).value(), batch_time_ms);
   partition.covered_until = checkpoint->next_offset;
-  if (checkpoint->next_offset < offset) {
-    spdlog::warn("{}/{}: the log resumes at offset {}, past its checkpoint at {}: windows miss the records between",
-                 where.topic, where.partition, offset, checkpoint->next_offset);
-  }
   return {};
 }
 
@@ -365,6 +392,7 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   auto caught_up = self.collect(stop);
   if (!caught_up) return caught_up.error();
   self.batch_time_ms = now_ms();
+  SQUALL_TRY(self.follow_assignment(stop));
   SQUALL_TRY(self.transform(stop));
   self.compute_positions();
   self.collect_windows();  // also when nothing arrived: idleness can move the watermark

@@ -17,6 +17,10 @@ def stored(store):
     return json.loads(result.stdout)["observations"] if result.returncode == 0 else 0
 
 
+def windows(store):
+    return json.loads(squall("query", "windows", *store, "--limit", 1_000_000, "--format", "json").stdout)
+
+
 def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
     assert BROKER and NODE, "SQUALL_TEST_KAFKA and SQUALL_TEST_CASSANDRA must be set (kafka and cassandra fixtures)"
     suffix = f"{os.getpid()}_{time.monotonic_ns() % 10**9}"
@@ -45,3 +49,10 @@ def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
     rows = csv_rows(data_dir)
     assert len(rows) == total and len(set(rows)) == total
     squall("schema", "check", *store)
+
+    # A clean run over the same topic, in its own group and keyspace, builds the same windows.
+    clean_store = ["--store", f"cassandra://{NODE}", "--keyspace", f"e2e_dist_clean_{suffix}"]
+    squall("process", "--data-dir", data_dir / "clean", *log, *clean_store, "--group", f"clean-{suffix}",
+           "--exit-when-drained")
+    assert windows(store) == windows(clean_store)
+    assert len(windows(store)) > 0

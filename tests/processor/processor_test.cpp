@@ -53,6 +53,8 @@ struct FakeConsumer : log::Consumer {
     return {};
   }
   Result<std::int64_t> lag() override { return static_cast<std::int64_t>(pending.size()); }
+  std::vector<log::TopicPartition> assignment() const override { return assigned; }
+  std::vector<log::TopicPartition> assigned;  // empty: the processor learns partitions from records
 };
 
 struct FakeProducer : log::Producer {

@@ -53,6 +53,11 @@ class EmbeddedConsumer final : public Consumer {
   Result<PollResult> poll(std::size_t max_records, int timeout_ms) override;
   Result<void> commit(std::span<const CommitPosition> positions) override;
   Result<std::int64_t> lag() override;
+  std::vector<TopicPartition> assignment() const override {
+    std::vector<TopicPartition> partitions;
+    for (const auto& [where, index] : index_) partitions.push_back(where);
+    return partitions;
+  }
 
  private:
   Result<void> refresh(bool at_open);

@@ -44,6 +44,7 @@ class Assignment final : public RdKafka::RebalanceCb {
   std::uint64_t revocations() const { return revocations_; }
 
   std::map<TopicPartition, PartitionProgress>& partitions() { return partitions_; }
+  const std::map<TopicPartition, PartitionProgress>& partitions() const { return partitions_; }
   PartitionProgress* find(const TopicPartition& where);
 
   // A failure to apply an assignment change, reported by the next poll.

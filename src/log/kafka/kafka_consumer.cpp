@@ -83,6 +83,7 @@ class GroupConsumer final : public Consumer {
   Result<PollResult> poll(std::size_t max_records, int timeout_ms) override;
   Result<void> commit(std::span<const CommitPosition> positions) override;
   Result<std::int64_t> lag() override;
+  std::vector<TopicPartition> assignment() const override;
 
  private:
   void await_first_assignment();
@@ -367,6 +368,12 @@ Result<std::int64_t> GroupConsumer::end_offset(const TopicPartition& where, std:
     return kafka_error(code, fmt::format("end offset of {}/{}", where.topic, where.partition));
   }
   return high;
+}
+
+std::vector<TopicPartition> GroupConsumer::assignment() const {
+  std::vector<TopicPartition> partitions;
+  for (const auto& [where, progress] : assignment_.partitions()) partitions.push_back(where);
+  return partitions;
 }
 
 Result<std::int64_t> GroupConsumer::lag() {
