@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/output.hpp"
 #include "cli/pipeline.hpp"
 #include "core/json.hpp"
 #include "log/log.hpp"
@@ -93,7 +94,54 @@ Result<void> create_topic(const CommandContext& context, const std::string& name
   auto settings = context.settings();
   if (!settings) return settings.error();
   SQUALL_TRY(log::create_topic(settings->log, name, partitions));
-  std::printf("created topic %s with %d partitions\n", name.c_str(), partitions);
+  std::printf("topic %s has %d partitions\n", name.c_str(), partitions);
+  return {};
+}
+
+std::string broker_list(const std::vector<std::int32_t>& brokers) {
+  std::string text;
+  for (std::int32_t broker : brokers) text += (text.empty() ? "" : ",") + std::to_string(broker);
+  return text;
+}
+
+std::string describe_json(const log::TopicDescription& topic) {
+  std::string out = "{\"topic\":";
+  json::append_string(out, topic.name);
+  out += fmt::format(",\"replication_factor\":{},\"partitions\":[", topic.replication_factor);
+  for (std::size_t i = 0; i < topic.partitions.size(); ++i) {
+    const auto& p = topic.partitions[i];
+    out += fmt::format("{}{{\"partition\":{},\"leader\":{},\"replicas\":[{}],\"in_sync_replicas\":[{}],"
+                       "\"earliest_offset\":{},\"end_offset\":{},\"records\":{}}}",
+                       i > 0 ? "," : "", p.partition, p.leader, broker_list(p.replicas),
+                       broker_list(p.in_sync_replicas), p.earliest_offset, p.end_offset,
+                       p.end_offset - p.earliest_offset);
+  }
+  return out + "]}\n";
+}
+
+std::string describe_table(const log::TopicDescription& topic) {
+  std::vector<std::vector<std::string>> rows{
+      {"partition", "leader", "replicas", "in_sync", "earliest_offset", "end_offset", "records"}};
+  for (const auto& p : topic.partitions) {
+    rows.push_back({std::to_string(p.partition), std::to_string(p.leader), broker_list(p.replicas),
+                    broker_list(p.in_sync_replicas), std::to_string(p.earliest_offset), std::to_string(p.end_offset),
+                    std::to_string(p.end_offset - p.earliest_offset)});
+  }
+  return fmt::format("topic {}  partitions {}  replication factor {}\n", topic.name, topic.partitions.size(),
+                     topic.replication_factor) +
+         render_table(rows);
+}
+
+Result<void> describe_topic(const CommandContext& context, const std::string& name, const std::string& format) {
+  if (format != "table" && format != "json") {
+    return make_error(Errc::invalid_argument, "--format: expected table or json, got '" + format + "'");
+  }
+  auto settings = context.settings();
+  if (!settings) return settings.error();
+  auto topic = log::describe_topic(settings->log, name);
+  if (!topic) return topic.error();
+  const std::string out = format == "json" ? describe_json(*topic) : describe_table(*topic);
+  std::fwrite(out.data(), 1, out.size(), stdout);
   return {};
 }
 
@@ -104,6 +152,7 @@ void add_log_commands(CLI::App& app, CommandContext& context) {
   auto* tail_command = app.add_subcommand("tail", "print records of a topic as they arrive");
   context.bind(tail_command, "--data-dir", "data_dir", "directory for all embedded state (default squall-data)");
   context.bind(tail_command, "--log", "log.url", "log backend (default embedded)");
+  context.bind_kafka_properties(tail_command);
   tail_command->add_option("--topic", tail_flags.topic, "topic to print (default: log.topic; try weather.dlq)");
   tail_command->add_flag("--from-beginning", tail_flags.from_beginning, "start at the oldest retained record");
   tail_command->add_flag("!--no-follow", tail_flags.follow, "exit once the end of the topic is reached");
@@ -117,16 +166,25 @@ void add_log_commands(CLI::App& app, CommandContext& context) {
 
   static std::string topic_name;
   static std::int32_t partitions = 4;
-  auto* topics = app.add_subcommand("topics", "list or create topics");
+  static std::string describe_format = "table";
+  auto* topics = app.add_subcommand("topics", "list, create or describe topics");
   topics->require_subcommand(1);
   auto* list = topics->add_subcommand("list", "topics and their partition counts");
   auto* create = topics->add_subcommand("create", "create a topic");
-  for (auto* sub : {list, create}) {
+  auto* describe = topics->add_subcommand("describe", "a topic's partitions: leader, replicas, retained offsets");
+  for (auto* sub : {list, create, describe}) {
     context.bind(sub, "--data-dir", "data_dir", "directory for all embedded state (default squall-data)");
     context.bind(sub, "--log", "log.url", "log backend (default embedded)");
+    context.bind_kafka_properties(sub);
   }
   create->add_option("name", topic_name, "topic name")->required();
   create->add_option("--partitions", partitions, "partition count (default 4)")->check(CLI::Range(1, 10000));
+  context.bind(create, "--replication-factor", "log.replication_factor", "Kafka: replicas per partition (default 1)");
+  describe->add_option("name", topic_name, "topic name")->required();
+  describe->add_option("--format", describe_format, "table | json (default table)");
+  describe->callback([&context] {
+    if (auto done = describe_topic(context, topic_name, describe_format); !done) context.fail(done.error());
+  });
   list->callback([&context] {
     if (auto done = list_topics(context); !done) context.fail(done.error());
   });

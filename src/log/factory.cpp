@@ -41,4 +41,10 @@ Result<void> create_topic(const LogOptions& options, std::string_view name, std:
   return embedded::create_topic(options, name, partitions);
 }
 
+Result<TopicDescription> describe_topic(const LogOptions& options, std::string_view name) {
+  if (kafka::is_kafka_url(options.url)) return kafka::describe_topic(options, name);
+  if (!is_embedded(options)) return unsupported(options);
+  return embedded::describe_topic(options, name);
+}
+
 }  // namespace squall::log

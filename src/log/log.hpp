@@ -66,6 +66,23 @@ struct TopicInfo {
   std::int32_t partitions = 0;
 };
 
+// One partition as `squall topics describe` shows it. Broker ids are the
+// Kafka cluster's; the embedded log is one "broker", id 0.
+struct PartitionDescription {
+  std::int32_t partition = 0;
+  std::int32_t leader = -1;  // -1: no leader right now
+  std::vector<std::int32_t> replicas;
+  std::vector<std::int32_t> in_sync_replicas;
+  std::int64_t earliest_offset = 0;  // oldest retained record
+  std::int64_t end_offset = 0;       // the next record's offset
+};
+
+struct TopicDescription {
+  std::string name;
+  std::int32_t replication_factor = 1;
+  std::vector<PartitionDescription> partitions;  // by partition number
+};
+
 class Producer {
  public:
   virtual ~Producer() = default;
@@ -141,5 +158,7 @@ Result<std::unique_ptr<Consumer>> open_consumer(const LogOptions& options, std::
                                                 std::vector<std::string> topics, StartFrom start);
 Result<std::vector<TopicInfo>> list_topics(const LogOptions& options);
 Result<void> create_topic(const LogOptions& options, std::string_view name, std::int32_t partitions);
+// A topic that does not exist is Errc::not_found.
+Result<TopicDescription> describe_topic(const LogOptions& options, std::string_view name);
 
 }  // namespace squall::log

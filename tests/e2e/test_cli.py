@@ -1,5 +1,7 @@
 """The command line: version, help, and configuration that fails fast naming the key."""
 
+import json
+
 from conftest import squall
 
 def test_version_and_help():
@@ -65,3 +67,14 @@ def test_history_without_city_says_what_to_do(data_dir):
     result = squall("query", "history", "--data-dir", data_dir, check=False)
     assert result.returncode == 2
     assert "--city" in result.stderr
+
+
+def test_topics_describe_shows_every_partition_and_its_records(data_dir):
+    squall("ingest", "--data-dir", data_dir, "--cities", 10, "--rate", 0, "--max-events", 100)
+    described = json.loads(squall("topics", "describe", "weather", "--data-dir", data_dir, "--format", "json").stdout)
+    assert described["topic"] == "weather"
+    assert len(described["partitions"]) == 4
+    assert sum(p["records"] for p in described["partitions"]) == 100
+    missing = squall("topics", "describe", "nope", "--data-dir", data_dir, check=False)
+    assert missing.returncode == 1
+    assert "does not exist" in missing.stderr

@@ -71,3 +71,15 @@ def test_unreachable_broker_is_a_clear_error_not_a_hang(data_dir):
                     "--exit-when-drained", "--no-serve", check=False, timeout=120)
     assert result.returncode == 1
     assert "unreachable" in result.stderr
+
+
+def test_topics_describe_on_kafka(data_dir):
+    topic = unique("weather")
+    squall("topics", "create", topic, "--partitions", 3, "--log", kafka_url())
+    squall("ingest", "--data-dir", data_dir, "--log", kafka_url(), "--topic", topic, "--cities", 9, "--rate", 0,
+           "--max-events", 90)
+    described = json.loads(squall("topics", "describe", topic, "--log", kafka_url(), "--format", "json").stdout)
+    assert described["replication_factor"] == 1
+    assert [p["partition"] for p in described["partitions"]] == [0, 1, 2]
+    assert all(p["leader"] >= 0 and p["in_sync_replicas"] == p["replicas"] for p in described["partitions"])
+    assert sum(p["records"] for p in described["partitions"]) == 90

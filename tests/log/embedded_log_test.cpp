@@ -235,6 +235,27 @@ TEST_F(EmbeddedLogTest, CreatesAndListsTopics) {
   EXPECT_EQ(topics[2].partitions, options_.default_partitions);
 }
 
+TEST_F(EmbeddedLogTest, DescribesPartitionsWithTheirOffsets) {
+  expect_ok(create_topic(options_, "three", 3));
+  expect_ok(producer()->produce("three", numbered_records(60, 60)));
+  const TopicDescription topic = expect_ok(describe_topic(options_, "three"));
+  EXPECT_EQ(topic.name, "three");
+  EXPECT_EQ(topic.replication_factor, 1);
+  ASSERT_EQ(topic.partitions.size(), 3U);
+  std::int64_t records = 0;
+  for (std::size_t i = 0; i < topic.partitions.size(); ++i) {
+    const auto& p = topic.partitions[i];
+    EXPECT_EQ(p.partition, static_cast<std::int32_t>(i));
+    EXPECT_EQ(p.leader, 0);
+    EXPECT_EQ(p.earliest_offset, 0);
+    records += p.end_offset - p.earliest_offset;
+  }
+  EXPECT_EQ(records, 60);
+  auto missing = describe_topic(options_, "nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
 TEST_F(EmbeddedLogTest, ProducesIntoAnExplicitlyCreatedTopicsPartitions) {
   expect_ok(create_topic(options_, "three", 3));
   expect_ok(producer()->produce("three", numbered_records(60, 60)));

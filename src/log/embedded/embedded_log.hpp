@@ -34,5 +34,6 @@ Result<std::unique_ptr<Consumer>> open_consumer(const LogOptions& options, std::
                                                 Tuning tuning = {});
 Result<std::vector<TopicInfo>> list_topics(const LogOptions& options);
 Result<void> create_topic(const LogOptions& options, std::string_view name, std::int32_t partitions);
+Result<TopicDescription> describe_topic(const LogOptions& options, std::string_view name);
 
 }  // namespace squall::log::embedded

@@ -179,4 +179,33 @@ Result<void> create_topic(const LogOptions& options, std::string_view name, std:
   return {};
 }
 
+Result<TopicDescription> describe_topic(const LogOptions& options, std::string_view name) {
+  auto db = open_log_database(options);
+  if (!db) return db.error();
+  auto select = db->prepare(
+      "SELECT p.partition_id, p.next_offset, (SELECT min(b.base_offset) FROM batches b "
+      "WHERE b.topic = p.topic AND b.partition_id = p.partition_id) FROM partitions p "
+      "WHERE p.topic = ? ORDER BY p.partition_id");
+  if (!select) return select.error();
+  select->bind(1, name);
+  TopicDescription description{std::string(name), 1, {}};
+  while (true) {
+    auto row = select->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    PartitionDescription partition;
+    partition.partition = static_cast<std::int32_t>(select->int64(0));
+    partition.leader = 0;
+    partition.replicas = partition.in_sync_replicas = {0};
+    partition.end_offset = select->int64(1);
+    // Retention may have deleted every batch: then nothing is retained.
+    partition.earliest_offset = select->optional_int64(2).value_or(partition.end_offset);
+    description.partitions.push_back(std::move(partition));
+  }
+  if (description.partitions.empty()) {
+    return make_error(Errc::not_found, fmt::format("topic '{}' does not exist (see `squall topics list`)", name));
+  }
+  return description;
+}
+
 }  // namespace squall::log::embedded

@@ -95,6 +95,40 @@ Result<std::optional<std::int32_t>> partition_count(RdKafka::Handle& handle, con
   return std::optional<std::int32_t>();
 }
 
+Result<TopicDescription> describe_topic(RdKafka::Handle& handle, const std::string& topic, int timeout_ms) {
+  std::string why;
+  std::unique_ptr<RdKafka::Topic> only(RdKafka::Topic::create(&handle, topic, nullptr, why));
+  if (!only) return make_error(Errc::invalid_argument, fmt::format("Kafka topic '{}': {}", topic, why));
+  std::unique_ptr<RdKafka::Metadata> metadata;
+  SQUALL_ASSIGN(metadata, fetch_metadata(handle, only.get(), timeout_ms, fmt::format("topic '{}'", topic)));
+  const RdKafka::TopicMetadata* found = nullptr;
+  for (const RdKafka::TopicMetadata* candidate : *metadata->topics()) {
+    if (candidate->topic() == topic) found = candidate;
+  }
+  if (found == nullptr || found->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || found->partitions()->empty()) {
+    return make_error(Errc::not_found, fmt::format("Kafka topic '{}' does not exist (see `squall topics list`)", topic));
+  }
+  TopicDescription description{topic, 0, {}};
+  for (const RdKafka::PartitionMetadata* metadata_of : *found->partitions()) {
+    PartitionDescription partition;
+    partition.partition = metadata_of->id();
+    partition.leader = metadata_of->leader();
+    partition.replicas.assign(metadata_of->replicas()->begin(), metadata_of->replicas()->end());
+    partition.in_sync_replicas.assign(metadata_of->isrs()->begin(), metadata_of->isrs()->end());
+    const RdKafka::ErrorCode code = handle.query_watermark_offsets(topic, partition.partition, &partition.earliest_offset,
+                                                                    &partition.end_offset, timeout_ms);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      return kafka_error(code, fmt::format("offsets of Kafka topic '{}' partition {}", topic, partition.partition));
+    }
+    description.replication_factor =
+        std::max(description.replication_factor, static_cast<std::int32_t>(partition.replicas.size()));
+    description.partitions.push_back(std::move(partition));
+  }
+  std::sort(description.partitions.begin(), description.partitions.end(),
+            [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  return description;
+}
+
 Result<std::vector<TopicInfo>> list_topics(RdKafka::Handle& handle, int timeout_ms) {
   std::unique_ptr<RdKafka::Metadata> metadata;
   SQUALL_ASSIGN(metadata, fetch_metadata(handle, nullptr, timeout_ms, "all topics"));

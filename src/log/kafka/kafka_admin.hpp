@@ -25,6 +25,9 @@ struct TopicDefaults {
 Result<std::optional<std::int32_t>> partition_count(RdKafka::Handle& handle, const std::string& topic,
                                                     int timeout_ms);
 
+// Partitions with leaders, replicas, in-sync replicas and retained offsets.
+Result<TopicDescription> describe_topic(RdKafka::Handle& handle, const std::string& topic, int timeout_ms);
+
 // Every topic but Kafka's internal ones ("__consumer_offsets", ...), by name.
 Result<std::vector<TopicInfo>> list_topics(RdKafka::Handle& handle, int timeout_ms);
 

@@ -43,6 +43,12 @@ Result<std::vector<TopicInfo>> list_topics(const LogOptions& options) {
   return kafka::list_topics(*client.handle, options.kafka_timeout_ms);
 }
 
+Result<TopicDescription> describe_topic(const LogOptions& options, std::string_view name) {
+  AdminClient client;
+  SQUALL_TRY(connect(client, options));
+  return kafka::describe_topic(*client.handle, std::string(name), options.kafka_timeout_ms);
+}
+
 Result<void> create_topic(const LogOptions& options, std::string_view name, std::int32_t partitions) {
   SQUALL_TRY(embedded::validate_topic_name(name));
   SQUALL_TRY(embedded::validate_partition_count(partitions));

@@ -43,5 +43,6 @@ Result<std::vector<TopicInfo>> list_topics(const LogOptions& options);
 // Creates the topic with options.replication_factor; an existing topic with
 // the same partition count is fine, one with another count is an error.
 Result<void> create_topic(const LogOptions& options, std::string_view name, std::int32_t partitions);
+Result<TopicDescription> describe_topic(const LogOptions& options, std::string_view name);
 
 }  // namespace squall::log::kafka

@@ -166,6 +166,27 @@ TEST_F(KafkaLogTest, CreatesListsAndAutoCreatesTopics) {
                              [](const TopicInfo& a, const TopicInfo& b) { return a.name < b.name; }));
 }
 
+TEST_F(KafkaLogTest, DescribesPartitionsLeadersReplicasAndOffsets) {
+  expect_ok(create_topic(options_, topic_, 3));
+  produce(numbered_records(30, 30));
+  const TopicDescription topic = expect_ok(describe_topic(options_, topic_));
+  EXPECT_EQ(topic.replication_factor, 1);
+  ASSERT_EQ(topic.partitions.size(), 3U);
+  std::int64_t records = 0;
+  for (std::size_t i = 0; i < topic.partitions.size(); ++i) {
+    const auto& p = topic.partitions[i];
+    EXPECT_EQ(p.partition, static_cast<std::int32_t>(i));
+    EXPECT_GE(p.leader, 0);
+    EXPECT_EQ(p.replicas, std::vector<std::int32_t>{p.leader});
+    EXPECT_EQ(p.in_sync_replicas, p.replicas);
+    records += p.end_offset - p.earliest_offset;
+  }
+  EXPECT_EQ(records, 30);
+  auto missing = describe_topic(options_, unique_name("missing"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
 TEST_F(KafkaLogTest, CaughtUpAndLagFollowTheReadAndCommittedPositions) {
   expect_ok(create_topic(options_, topic_, 1));
   produce(numbered_records(30, 3));
