@@ -81,6 +81,14 @@ Result<std::string> run_query(const std::string& what, const QueryFlags& flags, 
     if (!rows) return rows.error();
     return render_windows(*rows, *format);
   }
+  if (what == "alerts") {
+    store::AlertQuery query;
+    query.city_id = flags.city;
+    query.limit = flags.limit;
+    auto rows = (*store)->alerts(query);
+    if (!rows) return rows.error();
+    return render_alerts(*rows, *format);
+  }
   if (what == "dead-letters") {
     auto rows = (*store)->dead_letters(flags.limit);
     if (!rows) return rows.error();
@@ -101,7 +109,7 @@ void add_query_flags(CLI::App* command, QueryFlags& flags, CommandContext& conte
 
 void add_query_command(CLI::App& app, CommandContext& context) {
   static QueryFlags flags;
-  auto* query = app.add_subcommand("query", "read stored weather: latest | history | windows | stats | dead-letters");
+  auto* query = app.add_subcommand("query", "read stored weather: latest | history | windows | alerts | stats | dead-letters");
   query->require_subcommand(1);
   query->footer(
       "Examples:\n"
@@ -109,6 +117,7 @@ void add_query_command(CLI::App& app, CommandContext& context) {
       "  squall query latest --city 4887398 --format json\n"
       "  squall query history --city 4887398 --limit 24 --format csv\n"
       "  squall query windows --city 4887398 --window 1h --limit 24\n"
+      "  squall query alerts --city 4887398\n"
       "  squall query stats --format json\n"
       "  squall query dead-letters --limit 10         # rejected records and why");
 
@@ -137,6 +146,9 @@ void add_query_command(CLI::App& app, CommandContext& context) {
   windows->add_option("--city", flags.city, "only this city id");
   windows->add_option("--window", flags.window, "only windows of this size, e.g. 1h (see windows.sizes)");
   windows->add_option("--limit", flags.limit, "rows at most (default 100)");
+  auto* alerts = add("alerts", "alerts raised and cleared, newest first (rules: alerts.rules)");
+  alerts->add_option("--city", flags.city, "only this city id");
+  alerts->add_option("--limit", flags.limit, "rows at most (default 100)");
   add("dead-letters", "rejected records with the reason, newest first")
       ->add_option("--limit", flags.limit, "rows at most (default 100)");
 }

@@ -36,6 +36,7 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"log.topic", "weather", "topic of raw observations"},
     {"log.dead_letter_topic", "weather.dlq", "topic of records the processor rejected, with the reason"},
     {"log.late_topic", "weather.late", "topic of records older than their partition's watermark"},
+    {"log.alerts_topic", "weather.alerts", "topic of alerts raised and cleared"},
     {"log.partitions", "4", "partitions of topics created on first use"},
     {"log.retention", "7d", "embedded log: delete record batches older than this"},
     {"log.retention_bytes", "1073741824", "embedded log: bytes kept per partition"},
@@ -63,6 +64,8 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"windows.sizes", "1h,1d", "event-time tumbling window sizes per city, e.g. 10m,1h,1d"},
     {"windows.allowed_lateness", "10m", "a record this far behind its partition's newest event time still counts"},
     {"windows.idle_timeout", "1m", "a partition silent this long stops holding windows open"},
+    {"alerts.rules", "", "alert rules, separated by ';' (a TOML array in the file), e.g. "
+                         "gale: wind_speed_ms > 17.2 for 3 clear wind_speed_ms < 14"},
     {"csv.enabled", "true", "write the CSV backup"},
     {"csv.dir", "", "CSV backup directory (default DATA_DIR/csv)"},
     {"csv.roll_interval", "1h", "start a new CSV file this often"},
@@ -305,6 +308,22 @@ Result<std::vector<std::int64_t>> Config::duration_list_ms(std::string_view key,
     start = comma + 1;
   }
   return values;
+}
+
+std::vector<std::string> Config::list(std::string_view key) const {
+  std::vector<std::string> items;
+  const std::string& text = get(key).text;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find_first_of(";,", start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view item(text.data() + start, end - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) items.emplace_back(item);
+    start = end + 1;
+  }
+  return items;
 }
 
 Result<std::string> Config::choice(std::string_view key, std::span<const std::string_view> choices) const {

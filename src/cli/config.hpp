@@ -55,6 +55,8 @@ class Config {
   Result<std::vector<std::int64_t>> integer_list(std::string_view key) const;
   // "10m,1h,1d" (a TOML array too) -> milliseconds, each at least min_ms.
   Result<std::vector<std::int64_t>> duration_list_ms(std::string_view key, std::int64_t min_ms) const;
+  // Items separated by ';' or ',' (a TOML array arrives joined by ','), trimmed, empty ones dropped.
+  std::vector<std::string> list(std::string_view key) const;
   // One of `choices`, e.g. source.kind in {simulator, replay, openweather}.
   Result<std::string> choice(std::string_view key, std::span<const std::string_view> choices) const;
   // Every pass-through key under `prefix`, the prefix stripped: {"security.protocol": "SSL"}.

@@ -210,8 +210,8 @@ std::string render_stats(const store::Stats& s, Format format) {
   const auto time = [](const std::optional<std::int64_t>& t) { return t ? format_iso8601(*t) : std::string(); };
   if (format == Format::json) {
     std::string out = fmt::format("{{\"observations\":{},\"cities\":{},\"dead_letters\":{},\"windows\":{},"
-                                  "\"late_records\":{},\"oldest_observed_at\":",
-                                  s.observations, s.cities, s.dead_letters, s.windows, s.late_records);
+                                  "\"late_records\":{},\"alerts\":{},\"oldest_observed_at\":",
+                                  s.observations, s.cities, s.dead_letters, s.windows, s.late_records, s.alerts);
     optional_time(out, s.oldest_observed_at);
     out += ",\"newest_observed_at\":";
     optional_time(out, s.newest_observed_at);
@@ -219,11 +219,11 @@ std::string render_stats(const store::Stats& s, Format format) {
     return out;
   }
   std::vector<std::vector<std::string>> table{
-      {"observations", "cities", "dead_letters", "windows", "late_records", "oldest_observed_at",
+      {"observations", "cities", "dead_letters", "windows", "late_records", "alerts", "oldest_observed_at",
        "newest_observed_at"},
       {std::to_string(s.observations), std::to_string(s.cities), std::to_string(s.dead_letters),
-       std::to_string(s.windows), std::to_string(s.late_records), time(s.oldest_observed_at),
-       time(s.newest_observed_at)}};
+       std::to_string(s.windows), std::to_string(s.late_records), std::to_string(s.alerts),
+       time(s.oldest_observed_at), time(s.newest_observed_at)}};
   if (format == Format::table) return render_table(table);
   return store::csv_line(table[0]) + "\r\n" + store::csv_line(table[1]) + "\r\n";
 }

@@ -20,6 +20,7 @@ std::string render_observations(std::span<const Observation> rows, Format format
 std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format format);
 std::string render_stats(const store::Stats& stats, Format format);
 std::string render_windows(std::span<const store::WindowRow> rows, Format format);  // output_windows.cpp
+std::string render_alerts(std::span<const store::AlertRow> rows, Format format);    // output_windows.cpp
 
 // One observation as a JSON object (shared with the API later).
 void append_observation_json(std::string& out, const Observation& o);

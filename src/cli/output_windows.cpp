@@ -1,4 +1,4 @@
-// `squall query windows`: window aggregates as a table, CSV or JSON.
+// `squall query windows | alerts`: the processor's streaming results as a table, CSV or JSON.
 
 #include <fmt/format.h>
 
@@ -65,6 +65,35 @@ std::string render_windows(std::span<const store::WindowRow> rows, Format format
                                                "gust_max_ms", "humidity_avg_pct", "pressure_avg_hpa", "rain_mm",
                                                "snow_mm", "state"}};
   for (const auto& row : rows) table.push_back(cells(row));
+  if (format == Format::table) return render_table(table);
+  for (const auto& row : table) out += store::csv_line(row) + "\r\n";
+  return out;
+}
+
+std::string render_alerts(std::span<const store::AlertRow> rows, Format format) {
+  std::string out;
+  if (format == Format::json) {
+    out += '[';
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto& a = rows[i];
+      if (i > 0) out += ",\n ";
+      out += fmt::format("{{\"city_id\":{},\"observed_at\":", a.city_id);
+      json::append_string(out, format_iso8601(a.observed_at));
+      out += ",\"rule\":";
+      json::append_string(out, a.rule);
+      out += fmt::format(",\"state\":\"{}\",\"value\":", a.raised ? "raised" : "cleared");
+      json::append_number(out, a.value);
+      out += ",\"condition\":";
+      json::append_string(out, a.condition);
+      out += '}';
+    }
+    return out + "]\n";
+  }
+  std::vector<std::vector<std::string>> table{{"city_id", "observed_at", "rule", "state", "value", "condition"}};
+  for (const auto& a : rows) {
+    table.push_back({std::to_string(a.city_id), format_iso8601(a.observed_at), a.rule, a.raised ? "raised" : "cleared",
+                     fmt::format("{:.2f}", a.value), a.condition});
+  }
   if (format == Format::table) return render_table(table);
   for (const auto& row : table) out += store::csv_line(row) + "\r\n";
   return out;

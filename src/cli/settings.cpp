@@ -169,6 +169,17 @@ Result<void> resolve_processing(const Config& config, Settings& s) {
     return make_error(Errc::invalid_argument, "log.late_topic must be set and differ from log.topic and "
                                               "log.dead_letter_topic");
   }
+  s.processor.alerts_topic = config.text("log.alerts_topic");
+  if (s.processor.alerts_topic.empty() || s.processor.alerts_topic == s.topic) {
+    return make_error(Errc::invalid_argument, "log.alerts_topic must be set and differ from log.topic");
+  }
+  const auto rule_texts = config.list("alerts.rules");
+  auto rules = processor::parse_alert_rules(rule_texts);
+  if (!rules) {
+    return make_error(Errc::invalid_argument,
+                      "invalid config key alerts.rules (from " + config.origin("alerts.rules") + "): " + rules.error().message);
+  }
+  s.processor.alert_rules = std::move(rules).value();
   s.processor.group = s.group;
   SQUALL_ASSIGN(s.processor.checkpoint_interval_ms, config.duration_ms("processor.checkpoint_interval", 0));
   SQUALL_TRY(resolve_windows(config, s.processor.windows));

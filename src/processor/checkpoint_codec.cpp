@@ -6,7 +6,8 @@
 namespace squall::processor {
 namespace {
 
-constexpr std::uint8_t kFormat = 1;
+// 1: windows only; 2: windows, then alert states.
+constexpr std::uint8_t kFormat = 2;
 
 class Writer {
  public:
@@ -19,6 +20,10 @@ class Writer {
   void optional_f64(const std::optional<double>& value) {
     u8(value ? 1 : 0);
     if (value) f64(*value);
+  }
+  void text(const std::string& value) {
+    i64(static_cast<std::int64_t>(value.size()));
+    out_ += value;
   }
   void mean(const Mean& m) {
     f64(m.sum);
@@ -59,6 +64,13 @@ class Reader {
     double value = 0;
     SQUALL_ASSIGN(value, f64());
     return std::optional<double>(value);
+  }
+  Result<std::string> text() {
+    std::size_t size = 0;
+    SQUALL_ASSIGN(size, count(1));
+    std::string value(bytes_.substr(0, size));
+    bytes_.remove_prefix(size);
+    return value;
   }
   Result<Mean> mean() {
     Mean m;
@@ -139,11 +151,7 @@ Result<WindowAggregate> read_window(Reader& r) {
   return a;
 }
 
-}  // namespace
-
-std::string encode_checkpoint(const PartitionSnapshot& snapshot) {
-  Writer w;
-  w.u8(kFormat);
+void write_windows(Writer& w, const PartitionSnapshot& snapshot) {
   w.u8(snapshot.max_event_time ? 1 : 0);
   w.i64(snapshot.max_event_time.value_or(0));
   w.i64(snapshot.finalized_through);
@@ -155,17 +163,9 @@ std::string encode_checkpoint(const PartitionSnapshot& snapshot) {
     w.i64(static_cast<std::int64_t>(times.size()));
     for (std::int64_t time : times) w.i64(time);
   }
-  return w.take();
 }
 
-Result<PartitionSnapshot> decode_checkpoint(std::string_view bytes) {
-  Reader r(bytes);
-  std::uint8_t format = 0;
-  SQUALL_ASSIGN(format, r.u8());
-  if (format != kFormat) {
-    return make_error(Errc::parse, "checkpoint state has format " + std::to_string(format) + ", this squall reads " +
-                                       std::to_string(kFormat));
-  }
+Result<PartitionSnapshot> read_windows(Reader& r) {
   PartitionSnapshot snapshot;
   std::uint8_t has_max = 0;
   std::int64_t max = 0;
@@ -196,8 +196,58 @@ Result<PartitionSnapshot> decode_checkpoint(std::string_view bytes) {
     std::sort(list.begin(), list.end());  // the engine keeps them sorted and distinct
     list.erase(std::unique(list.begin(), list.end()), list.end());
   }
-  if (!r.done()) return make_error(Errc::parse, "checkpoint state has bytes after its end");
   return snapshot;
+}
+
+Result<std::vector<AlertState>> read_alerts(Reader& r) {
+  std::vector<AlertState> alerts;
+  std::size_t count = 0;
+  SQUALL_ASSIGN(count, r.count(25));
+  for (std::size_t i = 0; i < count; ++i) {
+    AlertState state;
+    std::int64_t streak = 0;
+    std::uint8_t raised = 0;
+    SQUALL_ASSIGN(state.city_id, r.i64());
+    SQUALL_ASSIGN(state.rule, r.text());
+    SQUALL_ASSIGN(streak, r.i64());
+    SQUALL_ASSIGN(raised, r.u8());
+    if (streak < 0 || streak > INT32_MAX) return make_error(Errc::parse, "checkpoint state: an alert streak out of range");
+    state.streak = static_cast<std::int32_t>(streak);
+    state.raised = raised != 0;
+    alerts.push_back(std::move(state));
+  }
+  return alerts;
+}
+
+}  // namespace
+
+std::string encode_checkpoint(const PartitionState& state) {
+  Writer w;
+  w.u8(kFormat);
+  write_windows(w, state.windows);
+  w.i64(static_cast<std::int64_t>(state.alerts.size()));
+  for (const AlertState& alert : state.alerts) {
+    w.i64(alert.city_id);
+    w.text(alert.rule);
+    w.i64(alert.streak);
+    w.u8(alert.raised ? 1 : 0);
+  }
+  return w.take();
+}
+
+Result<PartitionState> decode_checkpoint(std::string_view bytes) {
+  Reader r(bytes);
+  std::uint8_t format = 0;
+  SQUALL_ASSIGN(format, r.u8());
+  if (format != 1 && format != kFormat) {
+    return make_error(Errc::parse, "checkpoint state has format " + std::to_string(format) + ", this squall reads 1 to " +
+                                       std::to_string(kFormat));
+  }
+  PartitionState state;
+  SQUALL_ASSIGN(state.windows, read_windows(r));
+  if (format >= 2) SQUALL_ASSIGN(state.alerts, read_alerts(r));
+  if (!r.done()) return make_error(Errc::parse, "checkpoint state has bytes after its end");
+  return state;
 }
 
 }  // namespace squall::processor

@@ -9,11 +9,19 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "processor/alerts.hpp"
 #include "processor/windows.hpp"
 
 namespace squall::processor {
 
-std::string encode_checkpoint(const PartitionSnapshot& snapshot);
-Result<PartitionSnapshot> decode_checkpoint(std::string_view bytes);
+// Everything the processor keeps for one partition.
+struct PartitionState {
+  PartitionSnapshot windows;
+  std::vector<AlertState> alerts;
+  bool operator==(const PartitionState&) const = default;
+};
+
+std::string encode_checkpoint(const PartitionState& state);
+Result<PartitionState> decode_checkpoint(std::string_view bytes);
 
 }  // namespace squall::processor

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/json.hpp"
 #include "core/record_headers.hpp"
 #include "core/time.hpp"
 #include "processor/checkpoint_codec.hpp"
@@ -80,6 +81,7 @@ struct Processor::Impl {
 
   OwmParser parser;
   WindowEngine windows{options.windows};
+  AlertEvaluator alerts{options.alert_rules};
   std::map<log::TopicPartition, PartitionProgress> progress;
   std::int64_t last_checkpoint_ms = steady_now_ms();
   // Reused across batches so steady-state batches do not allocate.
@@ -94,6 +96,9 @@ struct Processor::Impl {
   std::vector<store::WindowRow> window_rows;
   std::vector<store::LateRecord> late_records;
   std::vector<log::Record> late_messages;
+  std::vector<AlertEvent> alert_events;
+  std::vector<store::AlertRow> alert_rows;
+  std::vector<log::Record> alert_messages;
   std::vector<store::Checkpoint> checkpoints;
   std::vector<log::CommitPosition> checkpoint_positions;  // what the log may commit
   Observation scratch;
@@ -108,6 +113,7 @@ struct Processor::Impl {
   void transform_one(std::size_t index);
   void route_late(const log::ConsumedRecord& consumed, const Observation& observation);
   void collect_windows();
+  void collect_alerts();
   void take_checkpoints();
   void dead_letter(const log::ConsumedRecord& consumed, std::string reason);
   void compute_positions();
@@ -177,7 +183,9 @@ void Processor::Impl::transform_one(std::size_t index) {
       counters.duplicates.fetch_add(1, std::memory_order_relaxed);
       return;
     case Verdict::late: route_late(consumed, scratch); break;
-    case Verdict::accepted: break;
+    // Alerts follow each city's observations in log order; a late one is
+    // history, not news, and does not take part.
+    case Verdict::accepted: alerts.observe(consumed.where.partition, scratch, alert_events); break;
   }
   scratch.ingested_at_ms = header_int(record, headers::kFetchedAtMs).value_or(record.timestamp_ms);
   auto source = record.header(headers::kSource);
@@ -193,6 +201,7 @@ Result<void> Processor::Impl::transform(std::stop_token stop) {
   dead_letter_records.clear();
   late_records.clear();
   late_messages.clear();
+  alert_events.clear();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     bool fresh = false;
     SQUALL_ASSIGN(fresh, admit(stop, batch[i]));
@@ -243,6 +252,7 @@ Result<void> Processor::Impl::follow_assignment(std::stop_token stop) {
       continue;
     }
     windows.release(it->first.partition);
+    alerts.release(it->first.partition);
     it = progress.erase(it);
   }
   for (const log::TopicPartition& where : assigned) {
@@ -258,6 +268,7 @@ Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicParti
     return {};
   }));
   windows.release(where.partition);
+  alerts.release(where.partition);
   PartitionProgress& partition = progress[where];
   partition = PartitionProgress{};
   if (!checkpoint) {
@@ -269,7 +280,8 @@ Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicParti
     return make_error(Errc::parse, "checkpoint of " + where.topic + "/" + std::to_string(where.partition) +
                                        " in the store is unreadable: " + state.error().message);
   }
-  windows.restore(where.partition, std::move(state).value(), batch_time_ms);
+  windows.restore(where.partition, std::move(state->windows), batch_time_ms);
+  alerts.restore(where.partition, state->alerts);
   partition.covered_until = checkpoint->next_offset;
   return {};
 }
@@ -292,6 +304,31 @@ void Processor::Impl::route_late(const log::ConsumedRecord& consumed, const Obse
   late_messages.push_back(std::move(record));
 }
 
+void Processor::Impl::collect_alerts() {
+  alert_rows.clear();
+  alert_messages.clear();
+  for (const AlertEvent& event : alert_events) {
+    const bool raised = event.kind == AlertEvent::Kind::raised;
+    alert_rows.push_back(store::AlertRow{event.city_id, event.observed_at, event.rule, raised, event.value,
+                                         event.condition});
+    std::string value = "{\"city_id\":" + std::to_string(event.city_id) + ",\"rule\":";
+    json::append_string(value, event.rule);
+    value += raised ? ",\"state\":\"raised\",\"observed_at\":" : ",\"state\":\"cleared\",\"observed_at\":";
+    json::append_string(value, format_iso8601(event.observed_at));
+    value += ",\"value\":";
+    json::append_number(value, event.value);
+    value += ",\"condition\":";
+    json::append_string(value, event.condition);
+    value += '}';
+    log::Record record;
+    record.key = std::to_string(event.city_id);
+    record.value = std::move(value);
+    record.timestamp_ms = batch_time_ms;
+    alert_messages.push_back(std::move(record));
+  }
+  counters.alerts.fetch_add(static_cast<std::int64_t>(alert_rows.size()), std::memory_order_relaxed);
+}
+
 void Processor::Impl::collect_windows() {
   aggregates.clear();
   window_rows.clear();
@@ -307,7 +344,8 @@ void Processor::Impl::take_checkpoints() {
     partition.dirty = false;
     const std::int64_t position = partition.checkpoint_position();
     checkpoints.push_back(store::Checkpoint{options.group, where.topic, where.partition, position,
-                                            encode_checkpoint(windows.snapshot(where.partition))});
+                                            encode_checkpoint(PartitionState{windows.snapshot(where.partition),
+                                                                             alerts.snapshot(where.partition)})});
     checkpoint_positions.push_back({where, position});
   }
   last_checkpoint_ms = steady_now_ms();
@@ -350,15 +388,17 @@ Result<void> Processor::Impl::with_retry(std::stop_token stop, std::string_view 
 }
 
 Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
-  if (!dead_letter_records.empty() || !late_messages.empty()) {
-    SQUALL_TRY(with_retry(stop, "dead-letter and late produce", [&]() -> Result<void> {
+  if (!dead_letter_records.empty() || !late_messages.empty() || !alert_messages.empty()) {
+    SQUALL_TRY(with_retry(stop, "dead-letter, late and alert produce", [&]() -> Result<void> {
       if (!dead_letter_records.empty()) SQUALL_TRY(producer.produce(options.dead_letter_topic, dead_letter_records));
       if (!late_messages.empty()) SQUALL_TRY(producer.produce(options.late_topic, late_messages));
+      if (!alert_messages.empty()) SQUALL_TRY(producer.produce(options.alerts_topic, alert_messages));
       return producer.flush();
     }));
   }
   SQUALL_TRY(with_retry(stop, "store write", [&] {
-    return store.write(store::WriteBatch{observations, dead_letters, window_rows, late_records, checkpoints});
+    return store.write(
+        store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints});
   }));
   if (csv != nullptr && !positions.empty()) {
     SQUALL_TRY(with_retry(stop, "csv append", [&] { return csv->append(csv_rows, positions); }));
@@ -396,6 +436,7 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   SQUALL_TRY(self.transform(stop));
   self.compute_positions();
   self.collect_windows();  // also when nothing arrived: idleness can move the watermark
+  self.collect_alerts();
   const bool dirty = std::any_of(self.progress.begin(), self.progress.end(),
                                  [](const auto& entry) { return entry.second.dirty; });
   const bool checkpoint_due = dirty && (*caught_up || stop.stop_requested() ||

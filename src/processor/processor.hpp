@@ -3,7 +3,8 @@
 // reference system's Spark Streaming job).
 //
 // Each micro-batch: poll -> parse -> validate -> normalise -> dedup ->
-// windows -> sinks (dead-letter and late topics, store, CSV backup). Every
+// windows -> alerts -> sinks (dead-letter, late and alert topics, store, CSV
+// backup). Every
 // sink write is idempotent. The window state of each partition is
 // checkpointed into the store together with the results it covers, at most
 // every checkpoint_interval_ms, and only a checkpointed position is ever
@@ -22,6 +23,7 @@
 #include "core/observation.hpp"
 #include "core/result.hpp"
 #include "log/log.hpp"
+#include "processor/alerts.hpp"
 #include "processor/windows.hpp"
 #include "store/csv_backup.hpp"
 #include "store/store.hpp"
@@ -39,6 +41,8 @@ struct ProcessorOptions {
   std::string group = "squall-processor";  // names the checkpoints in the store
   WindowOptions windows;
   std::int64_t checkpoint_interval_ms = 2000;
+  std::vector<AlertRule> alert_rules;
+  std::string alerts_topic = "weather.alerts";
 };
 
 // Counters for everything, readable from other threads while running.
@@ -48,6 +52,7 @@ struct ProcessorCounters {
   std::atomic<std::int64_t> dead_letters{0};    // records sent to the dead-letter topic
   std::atomic<std::int64_t> duplicates{0};      // (city, observed_at) seen before, skipped
   std::atomic<std::int64_t> late{0};             // records older than their partition's watermark
+  std::atomic<std::int64_t> alerts{0};            // alerts raised or cleared
   std::atomic<std::int64_t> windows_written{0};  // window rows upserted (an open window is rewritten as it grows)
   std::atomic<std::int64_t> checkpoints{0};      // checkpoints written (each commits its positions)
   std::atomic<std::int64_t> replayed{0};         // records skipped: already covered by a checkpoint

@@ -67,6 +67,22 @@ struct LateRecord {
   bool operator==(const LateRecord&) const = default;
 };
 
+// An alert rule raising or clearing for a city (DESIGN §4 alerts).
+struct AlertRow {
+  std::int64_t city_id = 0;
+  std::int64_t observed_at = 0;  // of the observation that raised or cleared it
+  std::string rule;
+  bool raised = true;            // false: cleared
+  double value = 0;              // the field's value then
+  std::string condition;         // the condition met, e.g. "wind_speed_ms > 17.2"
+  bool operator==(const AlertRow&) const = default;
+};
+
+struct AlertQuery {
+  std::optional<std::int64_t> city_id;  // all cities when empty
+  std::size_t limit = 1000;             // newest first
+};
+
 // The processor's state for one partition of its input, written with the
 // results it covers: a restarted processor resumes from here (see
 // docs/ARCHITECTURE.md). A checkpoint never replaces one further ahead.
@@ -85,6 +101,7 @@ struct WriteBatch {
   std::span<const DeadLetter> dead_letters{};
   std::span<const WindowRow> windows{};
   std::span<const LateRecord> late_records{};
+  std::span<const AlertRow> alerts{};
   std::span<const Checkpoint> checkpoints{};  // written after everything else in the batch
 };
 
@@ -107,6 +124,7 @@ struct Stats {
   std::int64_t dead_letters = 0;
   std::int64_t windows = 0;
   std::int64_t late_records = 0;
+  std::int64_t alerts = 0;
   std::optional<std::int64_t> oldest_observed_at;
   std::optional<std::int64_t> newest_observed_at;
 };
@@ -121,6 +139,7 @@ class Store {
   virtual Result<std::vector<DeadLetter>> dead_letters(std::size_t limit) = 0;
   virtual Result<Stats> stats() = 0;
   virtual Result<std::vector<WindowRow>> windows(const WindowQuery& query) = 0;
+  virtual Result<std::vector<AlertRow>> alerts(const AlertQuery& query) = 0;
   virtual Result<std::optional<Checkpoint>> checkpoint(const std::string& group, const std::string& topic,
                                                        std::int32_t partition) = 0;
 };

@@ -69,7 +69,7 @@ TEST(Output, StatsAsJsonIsOneObject) {
   stats.oldest_observed_at = 1700000000;
   EXPECT_EQ(render_stats(stats, Format::json),
             "{\"observations\":10,\"cities\":2,\"dead_letters\":1,\"windows\":4,\"late_records\":3,"
-            "\"oldest_observed_at\":\"2023-11-14T22:13:20Z\",\"newest_observed_at\":null}\n");
+            "\"alerts\":0,\"oldest_observed_at\":\"2023-11-14T22:13:20Z\",\"newest_observed_at\":null}\n");
 }
 
 TEST(Output, WindowsAsJsonAndTable) {

@@ -126,6 +126,30 @@ TEST(Settings, StoreUserNeedsAPasswordAndTheMessageNeverShowsIt) {
   EXPECT_EQ(s.error().message.find("hunter2"), std::string::npos);
 }
 
+TEST(Settings, AlertRulesAreParsedAndABadOneNamesTheKeyAndTheRule) {
+  auto s = settings_from({{"alerts.rules", "gale: wind_speed_ms > 17.2 for 3; frost: temp_c < -20"}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->processor.alert_rules.size(), 2u);
+  EXPECT_EQ(s->processor.alert_rules[0].name, "gale");
+  EXPECT_EQ(s->processor.alert_rules[0].consecutive, 3);
+  auto bad = settings_from({}, {"SQUALL_ALERTS_RULES=frost: temp_c <-20; gale: wind >> 17"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.error().message.starts_with(
+      "invalid config key alerts.rules (from env SQUALL_ALERTS_RULES): alert rule 2 (\"gale: wind >> 17\")"))
+      << bad.error().message;
+}
+
+TEST(Settings, WindowSizesAndLatenessReachTheProcessor) {
+  auto s = settings_from({{"windows.sizes", "10m, 1h"}, {"windows.allowed_lateness", "30m"}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->processor.windows.sizes_s, (std::vector<std::int64_t>{600, 3600}));
+  EXPECT_EQ(s->processor.windows.allowed_lateness_s, 1800);
+  auto twice = settings_from({{"windows.sizes", "1h,60m"}});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("windows.sizes"), std::string::npos);
+  EXPECT_NE(twice.error().message.find("listed twice"), std::string::npos);
+}
+
 TEST(Settings, SqliteStoreIgnoresCassandraOnlyKeys) {
   auto s = settings_from({{"store.consistency", "MOST"}});
   EXPECT_TRUE(s.ok()) << s.error().message;

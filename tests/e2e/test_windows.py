@@ -1,4 +1,4 @@
-"""Event-time windows and late data through the real binary: a hand-made
+"""Event-time windows, late data and alerts through the real binary: a hand-made
 out-of-order stream with known answers, and a disordered stream whose
 windows and late records come out identical after the processor is killed
 at several points."""
@@ -67,6 +67,41 @@ def test_a_hand_made_out_of_order_stream_gives_the_known_windows(tmp_path):
     assert "late" in record["headers"]["dlq.reason"]
 
 
+def test_alert_rules_from_the_config_file_raise_and_clear(tmp_path):
+    winds = [10, 18, 19, 20, 16, 15, 13, 18, 18, 18]  # raised at the 3rd strong one, cleared below 14
+    lines = [owm(7, T0 + 600 * i, 5.0, wind=w) for i, w in enumerate(winds)] + [owm(8, T0 + 5400, -25.0, wind=1)]
+    replay = tmp_path / "stream.ndjson"
+    replay.write_text("\n".join(lines) + "\n")
+    config = tmp_path / "squall.toml"
+    config.write_text('[alerts]\nrules = ["gale: wind_speed_ms > 17.2 for 3 clear wind_speed_ms < 14", '
+                      '"frost: temp_c < -20"]\n')
+    data_dir = tmp_path / "data"
+    squall("--config", config, "run", "--data-dir", data_dir, "--source", "replay", "--replay-file", replay,
+           "--rate", 0, "--exit-when-drained", "--no-serve")
+
+    alerts = json.loads(squall("query", "alerts", "--data-dir", data_dir, "--format", "json").stdout)
+    events = sorted((a["city_id"], a["observed_at"], a["rule"], a["state"]) for a in alerts)
+    assert events == [
+        (7, "2023-11-14T23:30:00Z", "gale", "raised"),
+        (7, "2023-11-15T00:00:00Z", "gale", "cleared"),
+        (7, "2023-11-15T00:30:00Z", "gale", "raised"),
+        (8, "2023-11-15T00:30:00Z", "frost", "raised"),
+    ]
+    assert stats(data_dir)["alerts"] == 4
+    published = squall("tail", "--data-dir", data_dir, "--topic", "weather.alerts", "--from-beginning",
+                       "--no-follow", "--format", "json").stdout.splitlines()
+    assert len(published) == 4
+    first = json.loads(json.loads(published[0])["value"])
+    assert {"city_id", "rule", "state", "observed_at", "value", "condition"} <= set(first)
+
+
+def test_a_bad_alert_rule_stops_squall_at_start_up_naming_it(tmp_path):
+    result = squall("run", "--data-dir", tmp_path / "d", "--no-serve", check=False,
+                    env={"SQUALL_ALERTS_RULES": "gale: wind >> 17"})
+    assert result.returncode == 2
+    assert "alerts.rules" in result.stderr and "unknown field 'wind'" in result.stderr
+
+
 def disordered_stream(seed, cities=80, steps=120):
     """Per city a 10-minute cadence with jitter; every 50th record is far behind (late)."""
     rng = random.Random(seed)
@@ -87,10 +122,11 @@ def process_args(data_dir):
     return ["process", "--data-dir", data_dir, "--batch-max-records", 300, "--batch-max-wait", "20ms"]
 
 
-WINDOW_ENV = {"SQUALL_WINDOWS_SIZES": "10m,1h,1d", "SQUALL_PROCESSOR_CHECKPOINT_INTERVAL": "100ms"}
+WINDOW_ENV = {"SQUALL_WINDOWS_SIZES": "10m,1h,1d", "SQUALL_PROCESSOR_CHECKPOINT_INTERVAL": "100ms",
+              "SQUALL_ALERTS_RULES": "gale: wind_speed_ms > 10 for 2 clear wind_speed_ms < 6; frost: temp_c < -5"}
 
 
-def test_windows_and_late_records_survive_kill_9_at_several_points(tmp_path):
+def test_windows_alerts_and_late_records_survive_kill_9_at_several_points(tmp_path):
     replay = tmp_path / "stream.ndjson"
     lines = disordered_stream(seed=7)
     replay.write_text("\n".join(lines) + "\n")
@@ -100,7 +136,7 @@ def test_windows_and_late_records_survive_kill_9_at_several_points(tmp_path):
 
     squall(*process_args(clean), "--exit-when-drained", env=WINDOW_ENV)
     expected = stats(clean)
-    assert expected["late_records"] > 0 and expected["windows"] > 0
+    assert expected["late_records"] > 0 and expected["windows"] > 0 and expected["alerts"] > 0
 
     total = expected["observations"]
     kills = 0
@@ -118,6 +154,8 @@ def test_windows_and_late_records_survive_kill_9_at_several_points(tmp_path):
 
     assert table_rows(crashed, "window_aggregates", "city_id, window_size, window_start") == \
         table_rows(clean, "window_aggregates", "city_id, window_size, window_start")
+    assert table_rows(crashed, "alerts", "city_id, observed_at, rule") == \
+        table_rows(clean, "alerts", "city_id, observed_at, rule")
     assert table_rows(crashed, "late_records", "topic, partition, offset") == \
         table_rows(clean, "late_records", "topic, partition, offset")
     assert table_rows(crashed, "observations", "city_id, observed_at", exclude=("rowid",)) == \

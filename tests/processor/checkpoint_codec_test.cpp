@@ -5,8 +5,9 @@
 namespace squall::processor {
 namespace {
 
-PartitionSnapshot sample() {
-  PartitionSnapshot s;
+PartitionState sample() {
+  PartitionState state;
+  PartitionSnapshot& s = state.windows;
   s.max_event_time = 1700003600;
   s.finalized_through = 1700000000;
   WindowAggregate w;
@@ -24,20 +25,31 @@ PartitionSnapshot sample() {
   w.last_offset = 41;
   s.windows.push_back(w);
   s.seen[4887398] = {1700002800, 1700003400};
-  return s;
+  state.alerts = {{4887398, "gale", 2, false}, {4164138, "frost", 0, true}};
+  return state;
 }
 
 TEST(CheckpointCodec, RoundTripsEveryField) {
-  const PartitionSnapshot original = sample();
+  const PartitionState original = sample();
   auto decoded = decode_checkpoint(encode_checkpoint(original));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(*decoded, original);
 }
 
 TEST(CheckpointCodec, AnEmptyStateRoundTrips) {
-  auto decoded = decode_checkpoint(encode_checkpoint(PartitionSnapshot{}));
+  auto decoded = decode_checkpoint(encode_checkpoint(PartitionState{}));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
-  EXPECT_EQ(*decoded, PartitionSnapshot{});
+  EXPECT_EQ(*decoded, PartitionState{});
+}
+
+TEST(CheckpointCodec, AFormatOneStateHasWindowsAndNoAlerts) {
+  std::string bytes = encode_checkpoint(PartitionState{sample().windows, {}});
+  bytes[0] = 1;
+  bytes.resize(bytes.size() - 8);  // format 1 ended after the windows: no alert count
+  auto decoded = decode_checkpoint(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->windows, sample().windows);
+  EXPECT_TRUE(decoded->alerts.empty());
 }
 
 TEST(CheckpointCodec, EveryTruncationIsAnErrorNotACrash) {
@@ -56,7 +68,7 @@ TEST(CheckpointCodec, ForeignBytesAreRejectedWithTheReason) {
   ASSERT_FALSE(trailing.ok());
   EXPECT_NE(trailing.error().message.find("after its end"), std::string::npos);
   // A huge count must not make the decoder allocate or loop on it.
-  std::string huge = encode_checkpoint(PartitionSnapshot{}).substr(0, 18);
+  std::string huge = encode_checkpoint(PartitionState{}).substr(0, 18);
   huge += std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8);
   EXPECT_FALSE(decode_checkpoint(huge).ok());
 }

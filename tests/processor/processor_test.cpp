@@ -71,6 +71,7 @@ struct FakeStore : store::Store {
   std::vector<store::DeadLetter> dead_letters_written;
   std::vector<store::WindowRow> windows_written;
   std::vector<store::LateRecord> late_written;
+  std::vector<store::AlertRow> alerts_written;
   std::map<std::pair<std::string, std::int32_t>, store::Checkpoint> checkpoints;
   std::deque<Error> failures;  // returned by the next write() calls, in order
   Result<void> write(const store::WriteBatch& batch) override {
@@ -83,6 +84,7 @@ struct FakeStore : store::Store {
     dead_letters_written.insert(dead_letters_written.end(), batch.dead_letters.begin(), batch.dead_letters.end());
     windows_written.insert(windows_written.end(), batch.windows.begin(), batch.windows.end());
     late_written.insert(late_written.end(), batch.late_records.begin(), batch.late_records.end());
+    alerts_written.insert(alerts_written.end(), batch.alerts.begin(), batch.alerts.end());
     for (const auto& c : batch.checkpoints) checkpoints[{c.topic, c.partition}] = c;
     return {};
   }
@@ -91,6 +93,7 @@ struct FakeStore : store::Store {
   Result<std::vector<store::DeadLetter>> dead_letters(std::size_t) override { return dead_letters_written; }
   Result<store::Stats> stats() override { return store::Stats{}; }
   Result<std::vector<store::WindowRow>> windows(const store::WindowQuery&) override { return windows_written; }
+  Result<std::vector<store::AlertRow>> alerts(const store::AlertQuery&) override { return alerts_written; }
   Result<std::optional<store::Checkpoint>> checkpoint(const std::string&, const std::string& topic,
                                                       std::int32_t partition) override {
     auto it = checkpoints.find({topic, partition});

@@ -10,6 +10,7 @@
 
 #include "core/sqlite.hpp"
 #include "store/observation_fields.hpp"
+#include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 #include "store/sample_observations.hpp"
 #include "store/stream_contract.hpp"
@@ -134,7 +135,7 @@ TEST_F(SqliteStoreTest, TablesHaveAColumnForEveryObservationField) {
   auto version = db->prepare("PRAGMA user_version");
   ASSERT_TRUE(version.ok());
   ASSERT_TRUE(*version->step());
-  EXPECT_EQ(version->int64(0), 2);
+  EXPECT_EQ(version->int64(0), sqlite_schema::kCurrentVersion);
 }
 
 TEST_F(SqliteStoreTest, Utf8NamesRoundTrip) {

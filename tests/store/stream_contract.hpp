@@ -1,6 +1,6 @@
 #pragma once
 // What every store backend must do with the processor's streaming results
-// (window rows, late records, checkpoints); run against each backend.
+// (window rows, late records, alerts, checkpoints); run against each backend.
 
 #include <gtest/gtest.h>
 
@@ -35,14 +35,17 @@ inline void check_streaming_results(store::Store& store) {
                                             window_row(2, hour, 11, false, 1)};
   const std::vector<store::LateRecord> late{{"weather", 0, 17, 1, hour - 7200, hour - 600}};
   const std::vector<store::Checkpoint> checkpoint{{"g", "weather", 0, 12, std::string("state\0bytes", 11)}};
-  ASSERT_TRUE(store.write(WriteBatch{{}, {}, first, late, checkpoint}).ok());
+  const std::vector<store::AlertRow> alerts{{1, hour + 600, "gale", true, 18.5, "wind_speed_ms > 17.2"},
+                                            {1, hour + 1200, "gale", false, 12.0, "wind_speed_ms < 14"},
+                                            {2, hour + 600, "frost", true, -21.0, "temp_c < -20"}};
+  ASSERT_TRUE(store.write(WriteBatch{{}, {}, first, late, alerts, checkpoint}).ok());
 
   // A newer version replaces the row; an older one (a processor that lost the partition) does not.
   const std::vector<store::WindowRow> newer{window_row(1, hour, 14, true, 3)};
   const std::vector<store::WindowRow> stale{window_row(1, hour, 12, false, 99)};
   const std::vector<store::Checkpoint> older_checkpoint{{"g", "weather", 0, 9, "old"}};
-  ASSERT_TRUE(store.write(WriteBatch{{}, {}, newer, late, {}}).ok());
-  ASSERT_TRUE(store.write(WriteBatch{{}, {}, stale, {}, older_checkpoint}).ok());
+  ASSERT_TRUE(store.write(WriteBatch{{}, {}, newer, late, alerts, {}}).ok());  // a replay: the same alerts again
+  ASSERT_TRUE(store.write(WriteBatch{{}, {}, stale, {}, {}, older_checkpoint}).ok());
 
   store::WindowQuery query;
   query.city_id = 1;
@@ -66,8 +69,18 @@ inline void check_streaming_results(store::Store& store) {
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
 
+  store::AlertQuery by_city;
+  by_city.city_id = 1;
+  auto city_alerts = store.alerts(by_city);
+  ASSERT_TRUE(city_alerts.ok()) << city_alerts.error().message;
+  EXPECT_EQ(*city_alerts, (std::vector<store::AlertRow>{alerts[1], alerts[0]})) << "newest first";
+  auto all_alerts = store.alerts(store::AlertQuery{});
+  ASSERT_TRUE(all_alerts.ok());
+  EXPECT_EQ(all_alerts->size(), 3u);
+
   auto stats = store.stats();
   ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->alerts, 3) << "an alert written twice is one row";
   EXPECT_EQ(stats->windows, 3);
   EXPECT_EQ(stats->late_records, 1) << "a late record written twice is counted once";
 }

@@ -241,6 +241,10 @@ class CassandraStore final : public Store {
       requests.add(session_->execute_async(statements_.stream.upsert_window, cassandra_stream::window_values(window),
                                            cql::idempotent_options()));
     }
+    for (const AlertRow& alert : batch.alerts) {
+      requests.add(session_->execute_async(statements_.stream.upsert_alert, cassandra_stream::alert_values(alert),
+                                           cql::idempotent_options()));
+    }
     for (const LateRecord& late : batch.late_records) {
       requests.add(session_->execute_async(statements_.stream.insert_late, cassandra_stream::late_values(late),
                                            cql::idempotent_options()));
@@ -269,6 +273,22 @@ class CassandraStore final : public Store {
     }));
     std::sort(rows.begin(), rows.end(), [](const WindowRow& a, const WindowRow& b) {
       return std::tie(b.window_start, a.city_id, a.window_end) < std::tie(a.window_start, b.city_id, b.window_end);
+    });
+    if (rows.size() > query.limit) rows.resize(query.limit);
+    return rows;
+  }
+
+  // A scan of the whole table filtered here, newest first, like windows().
+  Result<std::vector<AlertRow>> alerts(const AlertQuery& query) override {
+    std::vector<AlertRow> rows;
+    SQUALL_TRY(for_each_row(*session_, statements_.stream.all_alerts, {}, [&](const cql::Row& row) -> Result<bool> {
+      AlertRow alert;
+      SQUALL_ASSIGN(alert, cassandra_stream::alert_of(row));
+      if (!query.city_id || alert.city_id == *query.city_id) rows.push_back(std::move(alert));
+      return true;
+    }));
+    std::sort(rows.begin(), rows.end(), [](const AlertRow& a, const AlertRow& b) {
+      return std::tie(b.observed_at, a.city_id, a.rule) < std::tie(a.observed_at, b.city_id, b.rule);
     });
     if (rows.size() > query.limit) rows.resize(query.limit);
     return rows;
@@ -353,6 +373,7 @@ class CassandraStore final : public Store {
     SQUALL_ASSIGN(stats.dead_letters, single_count(*session_, statements_.count_dead_letters));
     SQUALL_ASSIGN(stats.windows, single_count(*session_, statements_.stream.count_windows));
     SQUALL_ASSIGN(stats.late_records, single_count(*session_, statements_.stream.count_late));
+    SQUALL_ASSIGN(stats.alerts, single_count(*session_, statements_.stream.count_alerts));
     return stats;
   }
 

@@ -60,6 +60,15 @@ std::vector<TableSpec> tables() {
                  {"observed_at", "timestamp"},
                  {"watermark", "timestamp"}},
                 "PRIMARY KEY ((topic, partition), offset))"},
+      TableSpec{"alerts",
+                {{"city_id", "bigint"},
+                 {"day", "int"},
+                 {"observed_at", "timestamp"},
+                 {"rule", "text"},
+                 {"raised", "boolean"},
+                 {"value", "double"},
+                 {"condition", "text"}},
+                "PRIMARY KEY ((city_id, day), observed_at, rule)) WITH CLUSTERING ORDER BY (observed_at DESC, rule ASC)"},
       TableSpec{"checkpoints",
                 {{"group_id", "text"},
                  {"topic", "text"},
@@ -95,6 +104,11 @@ Result<Statements> prepare(cql::Session& session, const std::string& keyspace) {
                  s.checkpoint_of));
   SQUALL_TRY(one("SELECT count(*) FROM " + ks + "window_aggregates", s.count_windows));
   SQUALL_TRY(one("SELECT count(*) FROM " + ks + "late_records", s.count_late));
+  SQUALL_TRY(one("INSERT INTO " + ks +
+                     "alerts (city_id, day, observed_at, rule, raised, value, condition) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 s.upsert_alert));
+  SQUALL_TRY(one("SELECT city_id, observed_at, rule, raised, value, condition FROM " + ks + "alerts", s.all_alerts));
+  SQUALL_TRY(one("SELECT count(*) FROM " + ks + "alerts", s.count_alerts));
   return s;
 }
 
@@ -130,6 +144,26 @@ std::vector<cql::Value> late_values(const LateRecord& late) {
 
 std::vector<cql::Value> checkpoint_values(const Checkpoint& c) {
   return {c.group, c.topic, c.partition, c.next_offset, cql::RawValue{cql::TypeId::blob, c.state}, c.next_offset};
+}
+
+std::vector<cql::Value> alert_values(const AlertRow& a) {
+  return {a.city_id,  cassandra_columns::day_of(a.observed_at), cassandra_columns::timestamp_of_seconds(a.observed_at),
+          a.rule,     a.raised,
+          a.value,    a.condition};
+}
+
+Result<AlertRow> alert_of(const cql::Row& row) {
+  const auto* city = cell<std::int64_t>(row, 0);
+  const auto* at = cell<cql::Timestamp>(row, 1);
+  const auto* rule = cell<std::string>(row, 2);
+  const auto* raised = cell<bool>(row, 3);
+  const auto* value = cell<double>(row, 4);
+  const auto* condition = cell<std::string>(row, 5);
+  if (city == nullptr || at == nullptr || rule == nullptr || raised == nullptr || value == nullptr ||
+      condition == nullptr) {
+    return bad_row("alerts", "key, kind, value or condition");
+  }
+  return AlertRow{*city, at->millis_since_epoch / 1000, *rule, *raised, *value, *condition};
 }
 
 Result<WindowRow> window_of(const cql::Row& row) {

@@ -1,6 +1,6 @@
 #pragma once
 // The processor's streaming results in Cassandra: window_aggregates,
-// late_records and checkpoints. Statements, bound values and row decoding;
+// late_records, alerts and checkpoints. Statements, bound values and row decoding;
 // the store decides when to run them.
 //
 // Window rows and checkpoints are written USING TIMESTAMP = their version
@@ -19,7 +19,7 @@
 
 namespace squall::store::cassandra_stream {
 
-// The three tables, for the schema (created and checked with the others).
+// The tables, for the schema (created and checked with the others).
 struct TableSpec {
   std::string name;
   std::vector<cassandra_columns::Column> columns;
@@ -35,14 +35,19 @@ struct Statements {
   cql::Prepared checkpoint_of;
   cql::Prepared count_windows;
   cql::Prepared count_late;
+  cql::Prepared upsert_alert;
+  cql::Prepared all_alerts;
+  cql::Prepared count_alerts;
 };
 Result<Statements> prepare(cql::Session& session, const std::string& keyspace);
 
 std::vector<cql::Value> window_values(const WindowRow& window);
 std::vector<cql::Value> late_values(const LateRecord& late);
 std::vector<cql::Value> checkpoint_values(const Checkpoint& checkpoint);
+std::vector<cql::Value> alert_values(const AlertRow& alert);
 
 Result<WindowRow> window_of(const cql::Row& row);
 Result<Checkpoint> checkpoint_of(const cql::Row& row);
+Result<AlertRow> alert_of(const cql::Row& row);
 
 }  // namespace squall::store::cassandra_stream

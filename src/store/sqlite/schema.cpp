@@ -128,6 +128,20 @@ constexpr const char* kVersion2 =
     ");\n"
     "PRAGMA user_version = 2;\n";
 
+// Version 3: alerts, newest first per city.
+constexpr const char* kVersion3 =
+    "CREATE TABLE alerts (\n"
+    "  city_id INTEGER NOT NULL,\n"
+    "  observed_at INTEGER NOT NULL,  -- of the observation that raised or cleared it\n"
+    "  rule TEXT NOT NULL,\n"
+    "  raised INTEGER NOT NULL,  -- 1 raised, 0 cleared\n"
+    "  value REAL NOT NULL,\n"
+    "  condition TEXT NOT NULL,\n"
+    "  PRIMARY KEY (city_id, observed_at DESC, rule)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX alerts_by_time ON alerts (observed_at);\n"
+    "PRAGMA user_version = 3;\n";
+
 Result<int> user_version(sqlite::Database& db) {
   auto statement = db.prepare("PRAGMA user_version");
   if (!statement) return statement.error();
@@ -159,6 +173,7 @@ Result<void> migrate(sqlite::Database& db) {
   if (*version > kCurrentVersion) return too_new(db, *version);
   if (*version == 0) SQUALL_TRY(db.exec(version1()));
   if (*version <= 1) SQUALL_TRY(db.exec(kVersion2));
+  if (*version <= 2) SQUALL_TRY(db.exec(kVersion3));
   return transaction->commit();
 }
 

@@ -10,7 +10,7 @@
 
 namespace squall::store::sqlite_schema {
 
-inline constexpr int kCurrentVersion = 2;
+inline constexpr int kCurrentVersion = 3;
 
 // observations are indexed by hour first (see schema.cpp): the hour of a
 // row is this SQL expression, which queries must repeat to use the index.

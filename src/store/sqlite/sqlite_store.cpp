@@ -34,6 +34,8 @@ enum class Sql : std::size_t {
   insert_late,
   upsert_checkpoint,
   select_checkpoint,
+  upsert_alert,
+  select_alerts,
   count,
 };
 
@@ -65,12 +67,14 @@ std::array<std::string, kStatementCount> statement_sql() {
       "(SELECT count(*) FROM dead_letters), "
       "(SELECT min(observed_at) FROM observations WHERE " + hour + " = (SELECT min(" + hour + ") FROM observations)), "
       "(SELECT max(observed_at) FROM observations WHERE " + hour + " = (SELECT max(" + hour + ") FROM observations)), "
-      "(SELECT count(*) FROM window_aggregates), (SELECT count(*) FROM late_records)",
+      "(SELECT count(*) FROM window_aggregates), (SELECT count(*) FROM late_records), (SELECT count(*) FROM alerts)",
       sqlite_rows::kUpsertWindowSql,
       sqlite_rows::kSelectWindowsSql,
       sqlite_rows::kInsertLateSql,
       sqlite_rows::kUpsertCheckpointSql,
       sqlite_rows::kSelectCheckpointSql,
+      sqlite_rows::kUpsertAlertSql,
+      sqlite_rows::kSelectAlertsSql,
   };
 }
 
@@ -130,7 +134,7 @@ class SqliteStore final : public Store {
 
   Result<void> write(const WriteBatch& batch) override {
     if (batch.observations.empty() && batch.dead_letters.empty() && batch.windows.empty() &&
-        batch.late_records.empty() && batch.checkpoints.empty()) {
+        batch.late_records.empty() && batch.alerts.empty() && batch.checkpoints.empty()) {
       return {};
     }
     order_by_city_and_time(batch.observations);
@@ -142,6 +146,7 @@ class SqliteStore final : public Store {
     SQUALL_TRY(insert_dead_letters(batch.dead_letters));
     SQUALL_TRY(run_each(Sql::upsert_window, batch.windows, sqlite_rows::bind_window));
     SQUALL_TRY(run_each(Sql::insert_late, batch.late_records, sqlite_rows::bind_late));
+    SQUALL_TRY(run_each(Sql::upsert_alert, batch.alerts, sqlite_rows::bind_alert));
     SQUALL_TRY(run_each(Sql::upsert_checkpoint, batch.checkpoints, sqlite_rows::bind_checkpoint));
     return transaction->commit();
   }
@@ -188,6 +193,7 @@ class SqliteStore final : public Store {
       stats.newest_observed_at = row.optional_int64(4);
       stats.windows = row.int64(5);
       stats.late_records = row.int64(6);
+      stats.alerts = row.int64(7);
       return stats;
     });
     if (!rows) return rows.error();
@@ -199,6 +205,12 @@ class SqliteStore final : public Store {
     auto& select = statement(Sql::select_windows);
     select.bind(1, query.city_id).bind(2, query.window).bind(3, clamp_limit(query.limit));
     return read_rows<WindowRow>(select, sqlite_rows::read_window);
+  }
+
+  Result<std::vector<AlertRow>> alerts(const AlertQuery& query) override {
+    auto& select = statement(Sql::select_alerts);
+    select.bind(1, query.city_id).bind(2, clamp_limit(query.limit));
+    return read_rows<AlertRow>(select, sqlite_rows::read_alert);
   }
 
   Result<std::optional<Checkpoint>> checkpoint(const std::string& group, const std::string& topic,

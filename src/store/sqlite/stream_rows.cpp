@@ -27,6 +27,15 @@ const std::string kInsertLateSql =
     "INSERT INTO late_records (topic, partition, offset, city_id, observed_at, watermark) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (topic, partition, offset) DO NOTHING";
 
+const std::string kUpsertAlertSql =
+    "INSERT INTO alerts (city_id, observed_at, rule, raised, value, condition) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (city_id, observed_at, rule) DO UPDATE SET raised = excluded.raised, value = excluded.value, "
+    "condition = excluded.condition";
+
+const std::string kSelectAlertsSql =
+    "SELECT city_id, observed_at, rule, raised, value, condition FROM alerts WHERE (?1 IS NULL OR city_id = ?1) "
+    "ORDER BY observed_at DESC, city_id, rule LIMIT ?2";
+
 const std::string kUpsertCheckpointSql =
     "INSERT INTO checkpoints (group_id, topic, partition, next_offset, state) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset, "
@@ -68,6 +77,15 @@ WindowRow read_window(const sqlite::Statement& s) {
 void bind_late(sqlite::Statement& s, const LateRecord& late) {
   s.bind(1, late.topic).bind(2, late.partition).bind(3, late.offset).bind(4, late.city_id);
   s.bind(5, late.observed_at).bind(6, late.watermark);
+}
+
+void bind_alert(sqlite::Statement& s, const AlertRow& a) {
+  s.bind(1, a.city_id).bind(2, a.observed_at).bind(3, a.rule).bind(4, std::int64_t{a.raised ? 1 : 0});
+  s.bind(5, a.value).bind(6, a.condition);
+}
+
+AlertRow read_alert(const sqlite::Statement& s) {
+  return AlertRow{s.int64(0), s.int64(1), s.text(2), s.int64(3) != 0, s.real(4), s.text(5)};
 }
 
 void bind_checkpoint(sqlite::Statement& s, const Checkpoint& c) {
