@@ -17,8 +17,11 @@ def stored(store):
     return json.loads(result.stdout)["observations"] if result.returncode == 0 else 0
 
 
-def windows(store):
-    return json.loads(squall("query", "windows", *store, "--limit", 1_000_000, "--format", "json").stdout)
+RULES = {"SQUALL_ALERTS_RULES": "breezy: wind_speed_ms > 3 for 2 clear wind_speed_ms < 2; cold: temp_c < 5"}
+
+
+def query(what, store):
+    return json.loads(squall("query", what, *store, "--limit", 1_000_000, "--format", "json").stdout)
 
 
 def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
@@ -33,7 +36,7 @@ def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
     process = ["process", "--data-dir", data_dir, *log, *store, "--group", f"g-{suffix}", "--batch-max-records", 1000,
                "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=1000"]
 
-    processor = start(*process)
+    processor = start(*process, env=RULES)
     try:
         wait_until(lambda: stored(store) >= 3_000, timeout_s=300, interval_s=0.2,
                    what="the first observations in Cassandra")
@@ -41,7 +44,7 @@ def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
         kill_hard(processor)
     assert stored(store) < total, "the processor finished before it was killed: the test proved nothing"
 
-    squall(*process, "--exit-when-drained")
+    squall(*process, "--exit-when-drained", env=RULES)
     stats = json.loads(squall("query", "stats", *store, "--format", "json").stdout)
     assert stats["observations"] == total
     assert stats["cities"] == cities
@@ -50,9 +53,10 @@ def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
     assert len(rows) == total and len(set(rows)) == total
     squall("schema", "check", *store)
 
-    # A clean run over the same topic, in its own group and keyspace, builds the same windows.
+    # A clean run over the same topic, in its own group and keyspace, builds the same windows and alerts.
     clean_store = ["--store", f"cassandra://{NODE}", "--keyspace", f"e2e_dist_clean_{suffix}"]
     squall("process", "--data-dir", data_dir / "clean", *log, *clean_store, "--group", f"clean-{suffix}",
-           "--exit-when-drained")
-    assert windows(store) == windows(clean_store)
-    assert len(windows(store)) > 0
+           "--exit-when-drained", env=RULES)
+    assert query("windows", store) == query("windows", clean_store)
+    assert query("alerts", store) == query("alerts", clean_store)
+    assert len(query("windows", store)) > 0 and len(query("alerts", store)) > 0
