@@ -107,6 +107,10 @@ class Consumer {
   // end offset minus the group's committed position (this consumer's read
   // position where the group has committed nothing yet).
   virtual Result<std::int64_t> lag() = 0;
+  // Records of its topics the whole group has not committed, whichever
+  // member holds them (on Kafka, partitions of a member that died are still
+  // someone's until the group notices): zero once everything is processed.
+  virtual Result<std::int64_t> group_lag() = 0;
   // The partitions this consumer reads now: every partition of its topics on
   // the embedded log, its share of the group on Kafka (it changes when the
   // group rebalances, as seen by the latest poll()).

@@ -474,7 +474,12 @@ Result<void> Processor::run(std::stop_token stop, const std::function<bool()>& d
     const bool upstream_done = drained && drained();
     auto outcome = run_batch(stop);
     if (!outcome) return outcome.error();
-    if (upstream_done && outcome->caught_up) return {};
+    if (!upstream_done || !outcome->caught_up) continue;
+    // Caught up with this consumer's partitions is not enough in a group: a
+    // member that died may still hold others until the group notices.
+    auto group_lag = impl_->consumer.group_lag();
+    if (!group_lag) return group_lag.error();
+    if (*group_lag == 0) return {};
   }
   return {};
 }

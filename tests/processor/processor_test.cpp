@@ -53,6 +53,7 @@ struct FakeConsumer : log::Consumer {
     return {};
   }
   Result<std::int64_t> lag() override { return static_cast<std::int64_t>(pending.size()); }
+  Result<std::int64_t> group_lag() override { return lag(); }
   std::vector<log::TopicPartition> assignment() const override { return assigned; }
   std::vector<log::TopicPartition> assigned;  // empty: the processor learns partitions from records
 };

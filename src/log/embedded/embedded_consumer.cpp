@@ -53,6 +53,8 @@ class EmbeddedConsumer final : public Consumer {
   Result<PollResult> poll(std::size_t max_records, int timeout_ms) override;
   Result<void> commit(std::span<const CommitPosition> positions) override;
   Result<std::int64_t> lag() override;
+  // A group has one consumer on the embedded log: its lag is the group's.
+  Result<std::int64_t> group_lag() override { return lag(); }
   std::vector<TopicPartition> assignment() const override {
     std::vector<TopicPartition> partitions;
     for (const auto& [where, index] : index_) partitions.push_back(where);

@@ -83,6 +83,7 @@ class GroupConsumer final : public Consumer {
   Result<PollResult> poll(std::size_t max_records, int timeout_ms) override;
   Result<void> commit(std::span<const CommitPosition> positions) override;
   Result<std::int64_t> lag() override;
+  Result<std::int64_t> group_lag() override;
   std::vector<TopicPartition> assignment() const override;
 
  private:
@@ -106,6 +107,7 @@ class GroupConsumer final : public Consumer {
   ClientEvents events_;
   Assignment assignment_;
   bool subscribed_ = false;
+  std::vector<std::string> topics_;
   std::uint64_t revocations_seen_ = 0;
   // Records fetched while commit() waited for a rebalance: the next poll's.
   std::vector<ConsumedRecord> pending_;
@@ -123,6 +125,7 @@ Result<void> GroupConsumer::connect(const LogOptions& options, const std::vector
   if (!consumer_) return make_error(Errc::invalid_argument, "cannot create the Kafka consumer: " + why);
   SQUALL_TRY(check_reachable(*consumer_, bootstrap_, timeout_ms_, events_));
   for (const std::string& topic : topics) SQUALL_TRY(ensure_topic(*consumer_, topic, defaults_, timeout_ms_));
+  topics_ = topics;
   if (const RdKafka::ErrorCode code = consumer_->subscribe(topics); code != RdKafka::ERR_NO_ERROR) {
     return kafka_error(code, fmt::format("consumer group '{}' subscribing to {}", group_, fmt::join(topics, ", ")));
   }
@@ -368,6 +371,38 @@ Result<std::int64_t> GroupConsumer::end_offset(const TopicPartition& where, std:
     return kafka_error(code, fmt::format("end offset of {}/{}", where.topic, where.partition));
   }
   return high;
+}
+
+// Every partition of the subscribed topics, assigned here or not: the
+// group's committed offsets from the coordinator against the end offsets.
+Result<std::int64_t> GroupConsumer::group_lag() {
+  std::vector<OwnedTopicPartition> owned;
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const std::string& topic : topics_) {
+    std::optional<std::int32_t> count;
+    SQUALL_ASSIGN(count, partition_count(*consumer_, topic, timeout_ms_));
+    for (std::int32_t p = 0; p < count.value_or(0); ++p) {
+      owned.emplace_back(RdKafka::TopicPartition::create(topic, p));
+      partitions.push_back(owned.back().get());
+    }
+  }
+  if (partitions.empty()) return 0;
+  if (const RdKafka::ErrorCode code = consumer_->committed(partitions, timeout_ms_); code != RdKafka::ERR_NO_ERROR) {
+    return kafka_error(code, fmt::format("Kafka consumer group '{}' reading committed offsets", group_));
+  }
+  std::int64_t total = 0;
+  for (const RdKafka::TopicPartition* partition : partitions) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    const RdKafka::ErrorCode code = consumer_->query_watermark_offsets(partition->topic(), partition->partition(),
+                                                                       &low, &high, timeout_ms_);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      return kafka_error(code, fmt::format("end offset of {}/{}", partition->topic(), partition->partition()));
+    }
+    const std::int64_t from = partition->offset() >= 0 ? partition->offset() : (start_ == StartFrom::earliest ? low : high);
+    total += std::max<std::int64_t>(0, high - from);
+  }
+  return total;
 }
 
 std::vector<TopicPartition> GroupConsumer::assignment() const {

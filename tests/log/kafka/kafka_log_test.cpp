@@ -187,6 +187,23 @@ TEST_F(KafkaLogTest, DescribesPartitionsLeadersReplicasAndOffsets) {
   EXPECT_EQ(missing.error().code, Errc::not_found);
 }
 
+TEST_F(KafkaLogTest, GroupLagCountsEveryPartitionWhoeverHoldsIt) {
+  expect_ok(create_topic(options_, topic_, 3));
+  produce(numbered_records(30, 30));
+  const std::string group = unique_name("group");
+  {
+    auto reader = expect_ok(open_consumer(options_, group, {topic_}, StartFrom::earliest));
+    const auto got = drain(*reader, 30);
+    ASSERT_EQ(got.size(), 30U);
+    expect_ok(reader->commit(positions_after(got)));
+    EXPECT_EQ(expect_ok(reader->group_lag()), 0);
+  }
+  produce(numbered_records(12, 12));
+  // A member that has read nothing and holds nothing yet still sees what the group owes.
+  auto newcomer = expect_ok(open_consumer(options_, group, {topic_}, StartFrom::earliest));
+  EXPECT_EQ(expect_ok(newcomer->group_lag()), 12);
+}
+
 TEST_F(KafkaLogTest, CaughtUpAndLagFollowTheReadAndCommittedPositions) {
   expect_ok(create_topic(options_, topic_, 1));
   produce(numbered_records(30, 3));
