@@ -73,6 +73,8 @@ Progress progress_of(const IngestStage& in, const ProcessStage& out) {
     p.stored = c.observations.load(std::memory_order_relaxed);
     p.dead_letters = c.dead_letters.load(std::memory_order_relaxed);
     p.duplicates = c.duplicates.load(std::memory_order_relaxed);
+    p.late = c.late.load(std::memory_order_relaxed);
+    p.alerts = c.alerts.load(std::memory_order_relaxed);
     p.lag = c.lag.load(std::memory_order_relaxed);
   }
   return p;

@@ -8,8 +8,9 @@
 namespace squall::cli {
 
 std::string StatusLine::render(const Progress& p, double produced_per_s, double stored_per_s) {
-  std::string line = fmt::format("ingested {} ({:.0f}/s) | stored {} ({:.0f}/s) | dead letters {} | duplicates {}",
-                                 p.produced, produced_per_s, p.stored, stored_per_s, p.dead_letters, p.duplicates);
+  std::string line = fmt::format(
+      "ingested {} ({:.0f}/s) | stored {} ({:.0f}/s) | dead letters {} | duplicates {} | late {} | alerts {}", p.produced,
+      produced_per_s, p.stored, stored_per_s, p.dead_letters, p.duplicates, p.late, p.alerts);
   if (p.lag >= 0) line += fmt::format(" | lag {}", p.lag);
   return line;
 }

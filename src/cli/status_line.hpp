@@ -13,6 +13,8 @@ struct Progress {
   std::int64_t stored = 0;        // observations written to the store
   std::int64_t dead_letters = 0;
   std::int64_t duplicates = 0;
+  std::int64_t late = 0;          // records older than their partition's watermark
+  std::int64_t alerts = 0;        // alerts raised or cleared
   std::int64_t lag = -1;          // records waiting in the log; -1 when unknown
 };
 
