@@ -94,6 +94,20 @@ std::optional<std::string> pass_through_key(std::string_view env_name) {
   return key;
 }
 
+// Every item between `separators`, spaces trimmed; "" is one empty item.
+std::vector<std::string_view> split_trimmed(std::string_view text, std::string_view separators) {
+  std::vector<std::string_view> items;
+  while (true) {
+    const std::size_t at = text.find_first_of(separators);
+    std::string_view item = text.substr(0, at);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    items.push_back(item);
+    if (at == std::string_view::npos) return items;
+    text.remove_prefix(at + 1);
+  }
+}
+
 bool is_secret(std::string_view key) {
   for (std::string_view word : {"api_key", "password", "secret", "key.pem", "ssl.key"}) {
     if (key.find(word) != std::string_view::npos) return true;
@@ -270,58 +284,34 @@ Result<Units> Config::units(std::string_view key) const {
 }
 
 Result<std::vector<std::int64_t>> Config::integer_list(std::string_view key) const {
-  const std::string& text = get(key).text;
   std::vector<std::int64_t> values;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string_view item(text.data() + start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  for (std::string_view item : split_trimmed(get(key).text, ",")) {
     std::int64_t value = 0;
     auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
     if (item.empty() || ec != std::errc() || end != item.data() + item.size() || value <= 0) {
       return invalid(key, "a comma-separated list of positive integers");
     }
     values.push_back(value);
-    start = comma + 1;
   }
   return values;
 }
 
 Result<std::vector<std::int64_t>> Config::duration_list_ms(std::string_view key, std::int64_t min_ms) const {
-  const std::string& text = get(key).text;
   std::vector<std::int64_t> values;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string_view item(text.data() + start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  for (std::string_view item : split_trimmed(get(key).text, ",")) {
     auto parsed = parse_duration_ms(item);
     if (!parsed || *parsed < min_ms) {
       return invalid(key, fmt::format("a comma-separated list of durations of at least {} ms, such as 10m,1h,1d", min_ms));
     }
     values.push_back(*parsed);
-    start = comma + 1;
   }
   return values;
 }
 
 std::vector<std::string> Config::list(std::string_view key) const {
   std::vector<std::string> items;
-  const std::string& text = get(key).text;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find_first_of(";,", start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view item(text.data() + start, end - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  for (std::string_view item : split_trimmed(get(key).text, ";,")) {
     if (!item.empty()) items.emplace_back(item);
-    start = end + 1;
   }
   return items;
 }
