@@ -57,6 +57,16 @@ int CommandContext::fail(const Error& error) {
       hint = "credentials come from OPENWEATHER_API_KEY (the API), store.user + SQUALL_STORE_PASSWORD (Cassandra) "
              "and kafka.sasl.* (Kafka); see README.md";
       break;
+    case Errc::unavailable:
+    case Errc::timeout:
+      exit_code = kExitFailure;
+      hint = "check that the server named above is running and reachable from here (the project's own Kafka "
+             "and Cassandra: scripts/services status)";
+      break;
+    case Errc::io:
+      exit_code = kExitFailure;
+      hint = "check the file, directory or address named above: permissions, free space, already in use";
+      break;
     default: exit_code = kExitFailure; break;
   }
   std::fprintf(stderr, "squall: %s\n", error.message.c_str());

@@ -37,7 +37,7 @@ struct CommandContext {
 // --store, --keyspace and --consistency: every command that opens the store.
 void bind_store_flags(CLI::App* command, CommandContext& context);
 
-void add_pipeline_commands(CLI::App& app, CommandContext& context);  // run, ingest, process
+void add_pipeline_commands(CLI::App& app, CommandContext& context);  // run, ingest, process, serve
 void add_query_command(CLI::App& app, CommandContext& context);      // query latest|history|stats|dead-letters
 void add_log_commands(CLI::App& app, CommandContext& context);       // tail, topics
 void add_schema_command(CLI::App& app, CommandContext& context);     // schema create|check

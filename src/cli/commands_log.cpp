@@ -182,6 +182,12 @@ void add_log_commands(CLI::App& app, CommandContext& context) {
   context.bind(create, "--replication-factor", "log.replication_factor", "Kafka: replicas per partition (default 1)");
   describe->add_option("name", topic_name, "topic name")->required();
   describe->add_option("--format", describe_format, "table | json (default table)");
+  topics->footer("Examples:\n  squall topics list\n  squall topics describe weather --format json\n"
+                 "  squall topics create weather --partitions 12 --log kafka://127.0.0.1:9092 --replication-factor 3");
+  list->footer("Examples:\n  squall topics list\n  squall topics list --log kafka://127.0.0.1:9092");
+  create->footer("Examples:\n  squall topics create weather --partitions 12\n"
+                 "  squall topics create weather --partitions 12 --log kafka://127.0.0.1:9092 --replication-factor 3");
+  describe->footer("Examples:\n  squall topics describe weather\n  squall topics describe weather.dlq --format json");
   describe->callback([&context] {
     if (auto done = describe_topic(context, topic_name, describe_format); !done) context.fail(done.error());
   });

@@ -121,8 +121,9 @@ void add_query_command(CLI::App& app, CommandContext& context) {
       "  squall query stats --format json\n"
       "  squall query dead-letters --limit 10         # rejected records and why");
 
-  const auto add = [&](const std::string& name, const std::string& help) {
+  const auto add = [&](const std::string& name, const std::string& help, const std::string& examples) {
     auto* sub = query->add_subcommand(name, help);
+    sub->footer("Examples:\n" + examples);
     add_query_flags(sub, flags, context);
     sub->callback([&context, name] {
       auto output = run_query(name, flags, context);
@@ -134,22 +135,30 @@ void add_query_command(CLI::App& app, CommandContext& context) {
     });
     return sub;
   };
-  add("latest", "newest observation per city (every field)")->add_option("--city", flags.city, "only this city id");
-  auto* history = add("history", "observations of one city, newest first");
+  add("latest", "newest observation per city (every field)",
+      "  squall query latest\n  squall query latest --city 4887398 --format json")
+      ->add_option("--city", flags.city, "only this city id");
+  auto* history = add("history", "observations of one city, newest first",
+                      "  squall query history --city 4887398 --limit 24 --format csv\n"
+                      "  squall query history --city 4887398 --from 2023-11-14T00:00:00Z --to 2023-11-15T00:00:00Z");
   history->add_option("--city", flags.city, "city id (required)");
   history->add_option("--since", flags.since, "only the last DURATION, e.g. 6h or 7d");
   history->add_option("--from", flags.from, "from this UTC time, e.g. 2023-11-14T00:00:00Z");
   history->add_option("--to", flags.to, "until this UTC time (exclusive)");
   history->add_option("--limit", flags.limit, "rows at most (default 100)");
-  add("stats", "counts: observations, cities, dead letters, time span");
-  auto* windows = add("windows", "event-time window aggregates per city, newest first");
+  add("stats", "counts: observations, cities, dead letters, time span", "  squall query stats --format json");
+  auto* windows = add("windows", "event-time window aggregates per city, newest first",
+                      "  squall query windows --city 4887398 --window 1h --limit 24\n"
+                      "  squall query windows --window 1d --format csv");
   windows->add_option("--city", flags.city, "only this city id");
   windows->add_option("--window", flags.window, "only windows of this size, e.g. 1h (see windows.sizes)");
   windows->add_option("--limit", flags.limit, "rows at most (default 100)");
-  auto* alerts = add("alerts", "alerts raised and cleared, newest first (rules: alerts.rules)");
+  auto* alerts = add("alerts", "alerts raised and cleared, newest first (rules: alerts.rules)",
+                     "  squall query alerts\n  squall query alerts --city 4887398 --format json");
   alerts->add_option("--city", flags.city, "only this city id");
   alerts->add_option("--limit", flags.limit, "rows at most (default 100)");
-  add("dead-letters", "rejected records with the reason, newest first")
+  add("dead-letters", "rejected records with the reason, newest first",
+      "  squall query dead-letters --limit 10\n  squall query dead-letters --format json")
       ->add_option("--limit", flags.limit, "rows at most (default 100)");
 }
 

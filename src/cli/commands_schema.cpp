@@ -42,6 +42,8 @@ void add_schema_command(CLI::App& app, CommandContext& context) {
       "  squall schema check --store cassandra://127.0.0.1:9042   # exit 1 and the differences when it drifted");
   auto* create_command = schema->add_subcommand("create", "create the keyspace and tables that are missing");
   auto* check_command = schema->add_subcommand("check", "compare the tables with squall's, column by column");
+  create_command->footer("Examples:\n  squall schema create --store cassandra://127.0.0.1:9042 --replication SimpleStrategy:3");
+  check_command->footer("Examples:\n  squall schema check --store cassandra://127.0.0.1:9042 --keyspace weather_prod");
   for (auto* sub : {create_command, check_command}) {
     context.bind(sub, "--data-dir", "data_dir", "directory for all embedded state (default squall-data)");
     bind_store_flags(sub, context);

@@ -66,6 +66,9 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"windows.idle_timeout", "1m", "a partition silent this long stops holding windows open"},
     {"alerts.rules", "", "alert rules, separated by ';' (a TOML array in the file), e.g. "
                          "gale: wind_speed_ms > 17.2 for 3 clear wind_speed_ms < 14"},
+    {"serve.listen", "127.0.0.1:8080", "HOST:PORT of the dashboard, JSON API and /metrics (port 0 picks a free "
+                                       "port; a host other than loopback exposes them to the network)"},
+    {"serve.request_timeout", "5s", "time allowed to read one HTTP request and to write its response"},
     {"csv.enabled", "true", "write the CSV backup"},
     {"csv.dir", "", "CSV backup directory (default DATA_DIR/csv)"},
     {"csv.roll_interval", "1h", "start a new CSV file this often"},

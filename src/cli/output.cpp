@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "core/json.hpp"
 #include "core/time.hpp"
 #include "store/csv_backup.hpp"
+#include "store/row_json.hpp"
 
 namespace squall::cli {
 namespace {
@@ -17,88 +17,44 @@ std::string number(const std::optional<double>& value) {
   return fmt::format("{:.2f}", *value);
 }
 
-template <class T>
-std::string integer(const std::optional<T>& value) {
-  return value ? std::to_string(*value) : std::string();
-}
-
 // Display width of UTF-8 text: counts code points, not bytes.
 std::size_t display_width(std::string_view text) {
   return static_cast<std::size_t>(
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-struct Field {
+// The columns of the observations table (JSON and CSV carry every field).
+struct Column {
   std::string_view name;
-  std::function<void(std::string&, const Observation&)> json;
-  std::function<std::string(const Observation&)> table;  // empty: JSON only
+  std::function<std::string(const Observation&)> cell;
 };
 
-std::optional<std::int64_t> widen(const std::optional<std::int32_t>& value) {
-  if (!value) return std::nullopt;
-  return *value;
-}
-
-void optional_time(std::string& out, const std::optional<std::int64_t>& t) {
-  if (t) json::append_string(out, format_iso8601(*t));
-  else out += "null";
-}
-
-const std::vector<Field>& fields() {
+const std::vector<Column>& columns() {
   using O = Observation;
-  static const std::vector<Field> kFields = {
-      {"city_id", [](auto& s, const O& o) { json::append_number(s, o.city_id); },
-       [](const O& o) { return std::to_string(o.city_id); }},
-      {"city", [](auto& s, const O& o) { json::append_string(s, o.city); }, [](const O& o) { return o.city; }},
-      {"country", [](auto& s, const O& o) { json::append_optional(s, o.country); },
-       [](const O& o) { return o.country.value_or(""); }},
-      {"observed_at", [](auto& s, const O& o) { json::append_string(s, format_iso8601(o.observed_at)); },
-       [](const O& o) { return format_iso8601(o.observed_at); }},
-      {"lat", [](auto& s, const O& o) { json::append_optional(s, o.lat); }, [](const O& o) { return number(o.lat); }},
-      {"lon", [](auto& s, const O& o) { json::append_optional(s, o.lon); }, [](const O& o) { return number(o.lon); }},
-      {"temp_c", [](auto& s, const O& o) { json::append_number(s, o.temp_c); },
-       [](const O& o) { return number(o.temp_c); }},
-      {"feels_like_c", [](auto& s, const O& o) { json::append_optional(s, o.feels_like_c); },
-       [](const O& o) { return number(o.feels_like_c); }},
-      {"temp_min_c", [](auto& s, const O& o) { json::append_optional(s, o.temp_min_c); },
-       [](const O& o) { return number(o.temp_min_c); }},
-      {"temp_max_c", [](auto& s, const O& o) { json::append_optional(s, o.temp_max_c); },
-       [](const O& o) { return number(o.temp_max_c); }},
-      {"pressure_hpa", [](auto& s, const O& o) { json::append_optional(s, o.pressure_hpa); },
-       [](const O& o) { return number(o.pressure_hpa); }},
-      {"sea_level_hpa", [](auto& s, const O& o) { json::append_optional(s, o.sea_level_hpa); }, {}},
-      {"grnd_level_hpa", [](auto& s, const O& o) { json::append_optional(s, o.grnd_level_hpa); }, {}},
-      {"humidity_pct", [](auto& s, const O& o) { json::append_optional(s, o.humidity_pct); },
-       [](const O& o) { return number(o.humidity_pct); }},
-      {"wind_speed_ms", [](auto& s, const O& o) { json::append_optional(s, o.wind_speed_ms); },
-       [](const O& o) { return number(o.wind_speed_ms); }},
-      {"wind_deg", [](auto& s, const O& o) { json::append_optional(s, o.wind_deg); },
-       [](const O& o) { return number(o.wind_deg); }},
-      {"wind_gust_ms", [](auto& s, const O& o) { json::append_optional(s, o.wind_gust_ms); },
-       [](const O& o) { return number(o.wind_gust_ms); }},
-      {"clouds_pct", [](auto& s, const O& o) { json::append_optional(s, o.clouds_pct); },
-       [](const O& o) { return number(o.clouds_pct); }},
-      {"visibility_m", [](auto& s, const O& o) { json::append_optional(s, o.visibility_m); },
-       [](const O& o) { return number(o.visibility_m); }},
-      {"rain_1h_mm", [](auto& s, const O& o) { json::append_optional(s, o.rain_1h_mm); },
-       [](const O& o) { return number(o.rain_1h_mm); }},
-      {"rain_3h_mm", [](auto& s, const O& o) { json::append_optional(s, o.rain_3h_mm); }, {}},
-      {"snow_1h_mm", [](auto& s, const O& o) { json::append_optional(s, o.snow_1h_mm); },
-       [](const O& o) { return number(o.snow_1h_mm); }},
-      {"snow_3h_mm", [](auto& s, const O& o) { json::append_optional(s, o.snow_3h_mm); }, {}},
-      {"condition_id", [](auto& s, const O& o) { json::append_optional(s, widen(o.condition_id)); }, {}},
-      {"condition", [](auto& s, const O& o) { json::append_optional(s, o.condition); },
-       [](const O& o) { return o.condition.value_or(""); }},
-      {"description", [](auto& s, const O& o) { json::append_optional(s, o.description); },
-       [](const O& o) { return o.description.value_or(""); }},
-      {"icon", [](auto& s, const O& o) { json::append_optional(s, o.icon); }, {}},
-      {"timezone_s", [](auto& s, const O& o) { json::append_optional(s, widen(o.timezone_s)); }, {}},
-      {"sunrise", [](auto& s, const O& o) { optional_time(s, o.sunrise); }, {}},
-      {"sunset", [](auto& s, const O& o) { optional_time(s, o.sunset); }, {}},
-      {"ingested_at_ms", [](auto& s, const O& o) { json::append_number(s, o.ingested_at_ms); }, {}},
-      {"source", [](auto& s, const O& o) { json::append_string(s, o.source); }, {}},
+  static const std::vector<Column> kColumns = {
+      {"city_id", [](const O& o) { return std::to_string(o.city_id); }},
+      {"city", [](const O& o) { return o.city; }},
+      {"country", [](const O& o) { return o.country.value_or(""); }},
+      {"observed_at", [](const O& o) { return format_iso8601(o.observed_at); }},
+      {"lat", [](const O& o) { return number(o.lat); }},
+      {"lon", [](const O& o) { return number(o.lon); }},
+      {"temp_c", [](const O& o) { return number(o.temp_c); }},
+      {"feels_like_c", [](const O& o) { return number(o.feels_like_c); }},
+      {"temp_min_c", [](const O& o) { return number(o.temp_min_c); }},
+      {"temp_max_c", [](const O& o) { return number(o.temp_max_c); }},
+      {"pressure_hpa", [](const O& o) { return number(o.pressure_hpa); }},
+      {"humidity_pct", [](const O& o) { return number(o.humidity_pct); }},
+      {"wind_speed_ms", [](const O& o) { return number(o.wind_speed_ms); }},
+      {"wind_deg", [](const O& o) { return number(o.wind_deg); }},
+      {"wind_gust_ms", [](const O& o) { return number(o.wind_gust_ms); }},
+      {"clouds_pct", [](const O& o) { return number(o.clouds_pct); }},
+      {"visibility_m", [](const O& o) { return number(o.visibility_m); }},
+      {"rain_1h_mm", [](const O& o) { return number(o.rain_1h_mm); }},
+      {"snow_1h_mm", [](const O& o) { return number(o.snow_1h_mm); }},
+      {"condition", [](const O& o) { return o.condition.value_or(""); }},
+      {"description", [](const O& o) { return o.description.value_or(""); }},
   };
-  return kFields;
+  return kColumns;
 }
 
 }  // namespace
@@ -108,19 +64,6 @@ Result<Format> parse_format(std::string_view text) {
   if (text == "csv") return Format::csv;
   if (text == "json") return Format::json;
   return make_error(Errc::invalid_argument, fmt::format("--format: expected table, csv or json, got '{}'", text));
-}
-
-void append_observation_json(std::string& out, const Observation& o) {
-  out += '{';
-  bool first = true;
-  for (const auto& field : fields()) {
-    if (!first) out += ',';
-    first = false;
-    json::append_string(out, field.name);
-    out += ':';
-    field.json(out, o);
-  }
-  out += '}';
 }
 
 std::string render_table(const std::vector<std::vector<std::string>>& rows) {
@@ -146,27 +89,17 @@ std::string render_observations(std::span<const Observation> rows, Format format
   std::string out;
   switch (format) {
     case Format::json:
-      out += '[';
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (i > 0) out += ",\n ";
-        append_observation_json(out, rows[i]);
-      }
-      out += "]\n";
-      return out;
+      return store::json_array(rows);
     case Format::csv:
       out = store::csv_header() + "\r\n";
       for (const auto& row : rows) out += store::csv_row(row) + "\r\n";
       return out;
     case Format::table: {
       std::vector<std::vector<std::string>> table(1);
-      for (const auto& field : fields()) {
-        if (field.table) table[0].emplace_back(field.name);
-      }
+      for (const auto& column : columns()) table[0].emplace_back(column.name);
       for (const auto& row : rows) {
         auto& cells = table.emplace_back();
-        for (const auto& field : fields()) {
-          if (field.table) cells.push_back(field.table(row));
-        }
+        for (const auto& column : columns()) cells.push_back(column.cell(row));
       }
       return render_table(table);
     }
@@ -176,24 +109,7 @@ std::string render_observations(std::span<const Observation> rows, Format format
 
 std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format format) {
   std::string out;
-  if (format == Format::json) {
-    out += '[';
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto& d = rows[i];
-      if (i > 0) out += ",\n ";
-      out += "{\"topic\":";
-      json::append_string(out, d.topic);
-      out += fmt::format(",\"partition\":{},\"offset\":{},\"reason\":", d.partition, d.offset);
-      json::append_string(out, d.reason);
-      out += ",\"received_at\":";
-      json::append_string(out, format_iso8601(d.received_at_ms / 1000));
-      out += ",\"payload\":";
-      json::append_string(out, d.payload);
-      out += '}';
-    }
-    out += "]\n";
-    return out;
-  }
+  if (format == Format::json) return store::json_array(rows);
   std::vector<std::vector<std::string>> table{{"topic", "partition", "offset", "received_at", "reason", "payload"}};
   for (const auto& d : rows) {
     std::string excerpt = d.payload.substr(0, 60);
@@ -209,14 +125,9 @@ std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format 
 std::string render_stats(const store::Stats& s, Format format) {
   const auto time = [](const std::optional<std::int64_t>& t) { return t ? format_iso8601(*t) : std::string(); };
   if (format == Format::json) {
-    std::string out = fmt::format("{{\"observations\":{},\"cities\":{},\"dead_letters\":{},\"windows\":{},"
-                                  "\"late_records\":{},\"alerts\":{},\"oldest_observed_at\":",
-                                  s.observations, s.cities, s.dead_letters, s.windows, s.late_records, s.alerts);
-    optional_time(out, s.oldest_observed_at);
-    out += ",\"newest_observed_at\":";
-    optional_time(out, s.newest_observed_at);
-    out += "}\n";
-    return out;
+    std::string out;
+    store::append_json(out, s);
+    return out + "\n";
   }
   std::vector<std::vector<std::string>> table{
       {"observations", "cities", "dead_letters", "windows", "late_records", "alerts", "oldest_observed_at",

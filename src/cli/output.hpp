@@ -22,9 +22,6 @@ std::string render_stats(const store::Stats& stats, Format format);
 std::string render_windows(std::span<const store::WindowRow> rows, Format format);  // output_windows.cpp
 std::string render_alerts(std::span<const store::AlertRow> rows, Format format);    // output_windows.cpp
 
-// One observation as a JSON object (shared with the API later).
-void append_observation_json(std::string& out, const Observation& o);
-
 // Columns aligned by display width (UTF-8 aware); first row is the header.
 std::string render_table(const std::vector<std::vector<std::string>>& rows);
 

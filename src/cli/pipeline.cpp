@@ -14,6 +14,7 @@
 #include "ingest/ingest.hpp"
 #include "log/log.hpp"
 #include "processor/processor.hpp"
+#include "serve/serve.hpp"
 #include "sources/source.hpp"
 #include "store/csv_backup.hpp"
 #include "store/store.hpp"
@@ -80,6 +81,21 @@ Progress progress_of(const IngestStage& in, const ProcessStage& out) {
   return p;
 }
 
+serve::Backends backends_of(const Settings& s) { return serve::Backends{s.store, s.log}; }
+
+Result<std::unique_ptr<serve::Server>> start_server(const Settings& s, const IngestStage& in,
+                                                    const ProcessStage& out) {
+  serve::LivePipeline live;
+  if (in.ingestor) {
+    live.ingest = &in.ingestor->counters();
+    live.source = in.source.get();
+  }
+  if (out.processor) live.processor = &out.processor->counters();
+  auto server = serve::Server::start(s.serve, backends_of(s), live);
+  if (server) spdlog::info("serving dashboard and API on {}", (*server)->url());
+  return server;
+}
+
 // A stage's outcome, written by its thread and read after the join.
 struct StageOutcome {
   std::atomic<bool> done{false};
@@ -98,11 +114,22 @@ void install_stop_signals() {
 
 bool stop_signalled() { return g_stop_signalled.load(); }
 
+Result<void> run_server(const Settings& s) {
+  std::unique_ptr<serve::Server> server;
+  SQUALL_ASSIGN(server, start_server(s, IngestStage{}, ProcessStage{}));
+  while (!stop_signalled()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  spdlog::info("stopping the server");
+  server->stop();
+  return {};
+}
+
 Result<void> run_pipeline(const Settings& s, const PipelineRun& what) {
   IngestStage in;
   ProcessStage out;
   if (what.ingest) SQUALL_TRY(open_ingest(s, in));
   if (what.process) SQUALL_TRY(open_process(s, out));
+  std::unique_ptr<serve::Server> server;
+  if (what.serve) SQUALL_ASSIGN(server, start_server(s, in, out));
 
   std::stop_source stop;
   StageOutcome ingest_outcome;

@@ -14,11 +14,15 @@ struct PipelineRun {
   bool ingest = false;
   bool process = false;
   bool exit_when_drained = false;
+  bool serve = false;  // the dashboard, API and /metrics beside the stages
 };
 
 // Runs the chosen stages until stopped (SIGINT/SIGTERM), drained (when asked)
 // or a stage fails; a failure of either stage stops the other.
 Result<void> run_pipeline(const Settings& settings, const PipelineRun& what);
+
+// Serves the dashboard, API and /metrics alone, until SIGINT/SIGTERM.
+Result<void> run_server(const Settings& settings);
 
 // Installs SIGINT/SIGTERM handlers that request a clean stop.
 void install_stop_signals();

@@ -194,6 +194,16 @@ Result<void> resolve_processing(const Config& config, Settings& s) {
   return {};
 }
 
+Result<void> resolve_serve(const Config& config, Settings& s) {
+  s.serve.listen = config.text("serve.listen");
+  if (auto valid = serve::check_listen(s.serve.listen); !valid) {
+    return make_error(Errc::invalid_argument, "invalid config key serve.listen (from " +
+                                                  config.origin("serve.listen") + "): " + valid.error().message);
+  }
+  SQUALL_ASSIGN(s.serve.request_timeout_ms, config.duration_ms("serve.request_timeout", 100));
+  return {};
+}
+
 }  // namespace
 
 Result<Settings> resolve_settings(const Config& config) {
@@ -206,6 +216,7 @@ Result<Settings> resolve_settings(const Config& config) {
   SQUALL_TRY(resolve_source(config, s));
   SQUALL_TRY(resolve_backends(config, s));
   SQUALL_TRY(resolve_processing(config, s));
+  SQUALL_TRY(resolve_serve(config, s));
   return s;
 }
 

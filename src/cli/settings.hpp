@@ -7,6 +7,7 @@
 #include "cli/config.hpp"
 #include "log/log.hpp"
 #include "processor/processor.hpp"
+#include "serve/serve.hpp"
 #include "sources/source.hpp"
 #include "store/csv_backup.hpp"
 #include "store/store.hpp"
@@ -28,6 +29,7 @@ struct Settings {
   processor::ProcessorOptions processor;
   bool csv_enabled = true;
   store::CsvOptions csv;
+  serve::ServeOptions serve;
 };
 
 Result<Settings> resolve_settings(const Config& config);

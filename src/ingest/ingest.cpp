@@ -6,6 +6,15 @@
 
 namespace squall::ingest {
 
+metrics::Families collect_metrics(const IngestCounters& counters) {
+  metrics::Families out;
+  metrics::add_counter(out, "squall_ingest_records_in_total", "Observations the source delivered",
+                       static_cast<double>(counters.fetched.load(std::memory_order_relaxed)));
+  metrics::add_counter(out, "squall_ingest_records_out_total", "Records handed to the log",
+                       static_cast<double>(counters.produced.load(std::memory_order_relaxed)));
+  return out;
+}
+
 log::Record to_record(const sources::RawObservation& raw, std::string_view source_name) {
   log::Record record;
   record.key = std::to_string(raw.city_id);
@@ -28,6 +37,7 @@ Result<void> Ingestor::run(std::stop_token stop) {
     // Whatever arrived is produced even when the source then failed or was
     // stopped: fetched data is never dropped on the floor.
     if (!fetched.empty()) {
+      counters_.fetched.fetch_add(static_cast<std::int64_t>(fetched.size()), std::memory_order_relaxed);
       records.clear();
       for (const auto& raw : fetched) records.push_back(to_record(raw, source_.name()));
       SQUALL_TRY(producer_.produce(options_.topic, records));

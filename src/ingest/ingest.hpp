@@ -10,6 +10,7 @@
 #include <stop_token>
 #include <string>
 
+#include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "log/log.hpp"
 #include "sources/source.hpp"
@@ -22,9 +23,12 @@ struct IngestOptions {
 };
 
 struct IngestCounters {
-  std::atomic<std::int64_t> produced{0};  // records the log acknowledged
+  std::atomic<std::int64_t> fetched{0};   // observations the source delivered
+  std::atomic<std::int64_t> produced{0};  // records handed to the log
   std::atomic<bool> finished{false};      // the source is exhausted and everything is flushed
 };
+
+metrics::Families collect_metrics(const IngestCounters& counters);
 
 log::Record to_record(const sources::RawObservation& raw, std::string_view source_name);
 

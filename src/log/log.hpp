@@ -54,6 +54,15 @@ struct CommitPosition {
   bool operator==(const CommitPosition&) const = default;
 };
 
+// Records of one partition not yet processed by the group.
+struct PartitionLag {
+  TopicPartition where;
+  std::int64_t records = 0;
+  bool operator==(const PartitionLag&) const = default;
+};
+
+std::int64_t total_lag(std::span<const PartitionLag> lags);
+
 struct PollResult {
   std::vector<ConsumedRecord> records;
   // True when, after this batch, every assigned partition is at its end:
@@ -103,10 +112,10 @@ class Consumer {
   // Records that processing reached these positions; after a restart the
   // group resumes from the last committed position.
   virtual Result<void> commit(std::span<const CommitPosition> positions) = 0;
-  // Records still to be processed by this group across its partitions: log
-  // end offset minus the group's committed position (this consumer's read
-  // position where the group has committed nothing yet).
-  virtual Result<std::int64_t> lag() = 0;
+  // Records still to be processed by this group in each of this consumer's
+  // partitions: log end offset minus the group's committed position (this
+  // consumer's read position where the group has committed nothing yet).
+  virtual Result<std::vector<PartitionLag>> lag() = 0;
   // Records of its topics the whole group has not committed, whichever
   // member holds them (on Kafka, partitions of a member that died are still
   // someone's until the group notices): zero once everything is processed.

@@ -869,3 +869,21 @@ Result<void> validate(const Observation& o) {
 }
 
 }  // namespace squall::processor
+
+namespace squall::processor {
+
+std::string_view rejection_kind(std::string_view reason) {
+  const auto contains = [&](std::string_view part) { return reason.find(part) != std::string_view::npos; };
+  if (reason == "empty message") return "empty";
+  if (contains("invalid UTF-8")) return "invalid_utf8";
+  if (contains("invalid JSON")) return "invalid_json";
+  if (reason.starts_with("owm error")) return "owm_error";
+  if (reason.starts_with("missing field")) return "missing_field";
+  if (reason.starts_with("duplicate field")) return "duplicate_field";
+  if (reason.starts_with("header ")) return "bad_header";
+  if (contains("out of range") || contains("is not a valid")) return "out_of_range";
+  if (contains(": expected ")) return "wrong_type";
+  return "other";
+}
+
+}  // namespace squall::processor

@@ -65,6 +65,65 @@ struct PartitionProgress {
   std::int64_t checkpoint_position() const { return std::max(next_offset, covered_until); }
 };
 
+const prometheus::Histogram::BucketBoundaries& batch_size_buckets() {
+  static const prometheus::Histogram::BucketBoundaries kBounds{1, 10, 100, 500, 1000, 2500, 5000, 10000, 50000};
+  return kBounds;
+}
+
+void raise_to(std::atomic<std::int64_t>& target, std::int64_t value) {
+  std::int64_t current = target.load(std::memory_order_relaxed);
+  while (current < value && !target.compare_exchange_weak(current, value, std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
+ProcessorCounters::ProcessorCounters()
+    : batch_records(batch_records_family.Add({}, batch_size_buckets())),
+      batch_seconds(batch_seconds_family.Add({}, metrics::latency_buckets())),
+      produce_to_stored(produce_to_stored_family.Add({}, metrics::latency_buckets())) {}
+
+metrics::Families collect_metrics(const ProcessorCounters& c) {
+  metrics::Families out;
+  const auto value = [](const std::atomic<std::int64_t>& counter) {
+    return static_cast<double>(counter.load(std::memory_order_relaxed));
+  };
+  metrics::add_counter(out, "squall_processor_records_in_total", "Records read from the log", value(c.consumed));
+  metrics::add_counter(out, "squall_processor_records_out_total", "Observations written to the store",
+                       value(c.observations));
+  metrics::add_counter(out, "squall_processor_duplicates_total", "Observations seen before, skipped",
+                       value(c.duplicates));
+  metrics::add_counter(out, "squall_processor_replayed_total", "Records skipped as already covered by a checkpoint",
+                       value(c.replayed));
+  metrics::add_counter(out, "squall_processor_alerts_total", "Alerts raised or cleared", value(c.alerts));
+  metrics::add_counter(out, "squall_processor_window_rows_total", "Window rows written", value(c.windows_written));
+  metrics::add_counter(out, "squall_processor_checkpoints_total", "Partition checkpoints written",
+                       value(c.checkpoints));
+  metrics::add_counter(out, "squall_processor_csv_rows_total", "Rows appended to the CSV backup", value(c.csv_rows));
+  metrics::add_counter(out, "squall_processor_batches_total", "Micro-batches committed", value(c.batches));
+  if (const std::int64_t lag = c.lag.load(std::memory_order_relaxed); lag >= 0) {
+    metrics::add_gauge(out, "squall_processor_consumer_lag_total_records",
+                       "Records of the assigned partitions the group has not committed", static_cast<double>(lag));
+  }
+  metrics::add(out, c.dead_letter_kinds);
+  metrics::add(out, c.late_reasons);
+  metrics::add(out, c.partition_lag);
+  metrics::add(out, c.sink_retries_by_sink);
+  metrics::add(out, c.sink_errors_by_sink);
+  metrics::add(out, c.batch_records_family);
+  metrics::add(out, c.batch_seconds_family);
+  metrics::add(out, c.produce_to_stored_family);
+  return out;
+}
+
+namespace {
+
+// What /metrics calls each sink a retry or an error happened in.
+constexpr std::string_view kSinkStore = "store";
+constexpr std::string_view kSinkTopics = "topics";  // the dead-letter, late and alert topics
+constexpr std::string_view kSinkCsv = "csv";
+constexpr std::string_view kSinkCommit = "offset_commit";
+
 }  // namespace
 
 struct Processor::Impl {
@@ -104,6 +163,8 @@ struct Processor::Impl {
   Observation scratch;
   std::int64_t batch_time_ms = 0;
   std::int64_t lag_measured_ms = 0;  // steady clock of the last Consumer::lag() call
+  std::map<log::TopicPartition, prometheus::Gauge*> lag_gauges;
+  metrics::HistogramBatch latencies{metrics::latency_buckets()};
 
   Result<bool> collect(std::stop_token stop);
   Result<void> transform(std::stop_token stop);
@@ -120,7 +181,10 @@ struct Processor::Impl {
   void select_csv_rows();
   Result<void> write_sinks(std::stop_token stop);
   void refresh_lag(bool caught_up);
-  Result<void> with_retry(std::stop_token stop, std::string_view what, const std::function<Result<void>()>& op);
+  void set_partition_lag(std::span<const log::PartitionLag> lags);
+  void count_committed(std::int64_t started_ms);
+  Result<void> with_retry(std::stop_token stop, std::string_view sink, std::string_view what,
+                          const std::function<Result<void>()>& op);
 };
 
 // Polls until the batch is full, its time is up, or the log is drained.
@@ -263,7 +327,7 @@ Result<void> Processor::Impl::follow_assignment(std::stop_token stop) {
 
 Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicPartition& where) {
   std::optional<store::Checkpoint> checkpoint;
-  SQUALL_TRY(with_retry(stop, "checkpoint read", [&]() -> Result<void> {
+  SQUALL_TRY(with_retry(stop, kSinkStore, "checkpoint read", [&]() -> Result<void> {
     SQUALL_ASSIGN(checkpoint, store.checkpoint(options.group, where.topic, where.partition));
     return {};
   }));
@@ -374,13 +438,17 @@ void Processor::Impl::select_csv_rows() {
   }
 }
 
-Result<void> Processor::Impl::with_retry(std::stop_token stop, std::string_view what,
+Result<void> Processor::Impl::with_retry(std::stop_token stop, std::string_view sink, std::string_view what,
                                          const std::function<Result<void>()>& op) {
   std::int64_t backoff_ms = 50;
   while (true) {
     auto done = op();
-    if (done || !is_transient(done.error()) || stop.stop_requested()) return done;
+    if (done) return done;
+    const prometheus::Labels labels{{"sink", std::string(sink)}};
+    counters.sink_errors_by_sink.Add(labels).Increment();
+    if (!is_transient(done.error()) || stop.stop_requested()) return done;
     counters.sink_retries.fetch_add(1, std::memory_order_relaxed);
+    counters.sink_retries_by_sink.Add(labels).Increment();
     spdlog::warn("{} failed, retrying in {} ms: {}", what, backoff_ms, done.error().message);
     std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
     backoff_ms = std::min(backoff_ms * 2, options.sink_retry_max_ms);
@@ -389,22 +457,22 @@ Result<void> Processor::Impl::with_retry(std::stop_token stop, std::string_view 
 
 Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
   if (!dead_letter_records.empty() || !late_messages.empty() || !alert_messages.empty()) {
-    SQUALL_TRY(with_retry(stop, "dead-letter, late and alert produce", [&]() -> Result<void> {
+    SQUALL_TRY(with_retry(stop, kSinkTopics, "dead-letter, late and alert produce", [&]() -> Result<void> {
       if (!dead_letter_records.empty()) SQUALL_TRY(producer.produce(options.dead_letter_topic, dead_letter_records));
       if (!late_messages.empty()) SQUALL_TRY(producer.produce(options.late_topic, late_messages));
       if (!alert_messages.empty()) SQUALL_TRY(producer.produce(options.alerts_topic, alert_messages));
       return producer.flush();
     }));
   }
-  SQUALL_TRY(with_retry(stop, "store write", [&] {
+  SQUALL_TRY(with_retry(stop, kSinkStore, "store write", [&] {
     return store.write(
         store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints});
   }));
   if (csv != nullptr && !positions.empty()) {
-    SQUALL_TRY(with_retry(stop, "csv append", [&] { return csv->append(csv_rows, positions); }));
+    SQUALL_TRY(with_retry(stop, kSinkCsv, "csv append", [&] { return csv->append(csv_rows, positions); }));
   }
   if (checkpoint_positions.empty()) return {};
-  return with_retry(stop, "offset commit", [&] { return consumer.commit(checkpoint_positions); });
+  return with_retry(stop, kSinkCommit, "offset commit", [&] { return consumer.commit(checkpoint_positions); });
 }
 
 // Lag is for people and metrics, not for correctness: asking the log for it
@@ -413,12 +481,56 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
 void Processor::Impl::refresh_lag(bool caught_up) {
   if (caught_up) {
     counters.lag.store(0, std::memory_order_relaxed);
+    std::vector<log::PartitionLag> none;
+    for (log::TopicPartition& where : consumer.assignment()) none.push_back({std::move(where), 0});
+    set_partition_lag(none);
     return;
   }
   const std::int64_t now = steady_now_ms();
   if (now - lag_measured_ms < 1000) return;
   lag_measured_ms = now;
-  if (auto lag = consumer.lag()) counters.lag.store(*lag, std::memory_order_relaxed);
+  if (auto lags = consumer.lag()) {
+    counters.lag.store(log::total_lag(*lags), std::memory_order_relaxed);
+    set_partition_lag(*lags);
+  }
+}
+
+// One gauge per partition held now; a partition that left the assignment
+// loses its series rather than showing a stale figure.
+void Processor::Impl::set_partition_lag(std::span<const log::PartitionLag> lags) {
+  std::map<log::TopicPartition, prometheus::Gauge*> current;
+  for (const log::PartitionLag& lag : lags) {
+    auto known = lag_gauges.find(lag.where);
+    prometheus::Gauge* gauge = known != lag_gauges.end()
+                                   ? known->second
+                                   : &counters.partition_lag.Add({{"topic", lag.where.topic},
+                                                                  {"partition", std::to_string(lag.where.partition)}});
+    gauge->Set(static_cast<double>(lag.records));
+    current.emplace(lag.where, gauge);
+  }
+  for (auto& [where, gauge] : lag_gauges) {
+    if (!current.contains(where)) counters.partition_lag.Remove(gauge);
+  }
+  lag_gauges = std::move(current);
+}
+
+// The distributions and labelled counts of a batch that has just committed.
+void Processor::Impl::count_committed(std::int64_t started_ms) {
+  const std::int64_t committed_ms = now_ms();
+  for (const log::ConsumedRecord& consumed : batch) {
+    latencies.observe(static_cast<double>(std::max<std::int64_t>(0, committed_ms - consumed.record.timestamp_ms)) /
+                      1000.0);
+  }
+  if (!batch.empty()) raise_to(counters.latency_max_ms, static_cast<std::int64_t>(latencies.max() * 1000.0));
+  latencies.flush_into(counters.produce_to_stored);
+  counters.batch_records.Observe(static_cast<double>(batch.size()));
+  counters.batch_seconds.Observe(static_cast<double>(steady_now_ms() - started_ms) / 1000.0);
+  for (const store::DeadLetter& rejected : dead_letters) {
+    counters.dead_letter_kinds.Add({{"kind", std::string(rejection_kind(rejected.reason))}}).Increment();
+  }
+  if (!late_records.empty()) {
+    counters.late_reasons.Add({{"reason", "behind_watermark"}}).Increment(static_cast<double>(late_records.size()));
+  }
 }
 
 Processor::Processor(log::Consumer& consumer, log::Producer& producer, store::Store& store,
@@ -431,6 +543,7 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   Impl& self = *impl_;
   auto caught_up = self.collect(stop);
   if (!caught_up) return caught_up.error();
+  const std::int64_t started_ms = steady_now_ms();
   self.batch_time_ms = now_ms();
   SQUALL_TRY(self.follow_assignment(stop));
   SQUALL_TRY(self.transform(stop));
@@ -463,6 +576,7 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   counters_.batches.fetch_add(1, std::memory_order_relaxed);
   counters_.last_batch_records.store(static_cast<std::int64_t>(self.batch.size()), std::memory_order_relaxed);
   counters_.last_commit_ms.store(now_ms(), std::memory_order_relaxed);
+  self.count_committed(started_ms);
   self.refresh_lag(*caught_up);
   return BatchOutcome{self.batch.size(), *caught_up};
 }

@@ -20,6 +20,12 @@
 #include <stop_token>
 #include <string>
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+
+#include "core/metrics.hpp"
 #include "core/observation.hpp"
 #include "core/result.hpp"
 #include "log/log.hpp"
@@ -62,7 +68,37 @@ struct ProcessorCounters {
   std::atomic<std::int64_t> last_batch_records{0};
   std::atomic<std::int64_t> last_commit_ms{0};  // wall clock of the last commit
   std::atomic<std::int64_t> lag{-1};            // records left in the log after the last batch; -1 unknown
+  // The largest produce-to-stored latency since someone last took it (the
+  // API's sampler does, to show a recent maximum); -1 when none.
+  mutable std::atomic<std::int64_t> latency_max_ms{-1};
+
+  // Labelled series and distributions, exported by collect_metrics().
+  prometheus::Family<prometheus::Counter> dead_letter_kinds{
+      "squall_processor_dead_letters_total", "Records sent to the dead-letter topic, by the kind of their reason", {}};
+  prometheus::Family<prometheus::Counter> late_reasons{
+      "squall_processor_late_records_total",
+      "Records routed to the late topic, by reason (behind_watermark: older than their partition's watermark)", {}};
+  prometheus::Family<prometheus::Gauge> partition_lag{
+      "squall_processor_consumer_lag_records", "Records of each assigned partition the group has not committed", {}};
+  prometheus::Family<prometheus::Counter> sink_retries_by_sink{
+      "squall_processor_sink_retries_total", "Transient sink failures retried, by sink", {}};
+  prometheus::Family<prometheus::Counter> sink_errors_by_sink{
+      "squall_processor_sink_errors_total", "Failed sink operations (retried or not), by sink", {}};
+  prometheus::Family<prometheus::Histogram> batch_records_family{
+      "squall_processor_batch_records", "Records per committed micro-batch", {}};
+  prometheus::Family<prometheus::Histogram> batch_seconds_family{
+      "squall_processor_batch_seconds", "Time from a batch's first poll to its commit", {}};
+  prometheus::Family<prometheus::Histogram> produce_to_stored_family{
+      "squall_produce_to_stored_seconds", "Time from a record's log timestamp to the commit of its batch", {}};
+  prometheus::Histogram& batch_records;
+  prometheus::Histogram& batch_seconds;
+  prometheus::Histogram& produce_to_stored;
+
+  ProcessorCounters();
 };
+
+// Everything the counters hold, in Prometheus form.
+metrics::Families collect_metrics(const ProcessorCounters& counters);
 
 // How a batch ended: how many records it held and whether the log is drained.
 struct BatchOutcome {

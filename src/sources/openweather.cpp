@@ -12,6 +12,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
 #include <spdlog/spdlog.h>
 
 #include "core/time.hpp"
@@ -81,6 +83,12 @@ class OpenWeatherSource final : public Source {
 
   std::string_view name() const override { return "openweather"; }
 
+  metrics::Families collect_metrics() const override {
+    metrics::Families out;
+    metrics::add(out, responses_);
+    return out;
+  }
+
  private:
   bool done() const { return options_.max_events > 0 && emitted_ >= options_.max_events; }
 
@@ -107,6 +115,7 @@ class OpenWeatherSource final : public Source {
   Result<void> fetch(std::int64_t city_id, std::vector<RawObservation>& out, std::stop_token stop) {
     for (int attempt = 0;; ++attempt) {
       auto response = http_.get(url_for(city_id));
+      responses_.Add({{"status", response ? std::to_string(response->status) : std::string("error")}}).Increment();
       std::string failure;
       std::optional<std::int64_t> retry_after_s;
       if (!response) {
@@ -162,6 +171,9 @@ class OpenWeatherSource final : public Source {
   std::size_t position_ = 0;          // next city of the current cycle
   std::int64_t next_cycle_at_ms_ = 0;  // steady clock
   std::int64_t emitted_ = 0;
+  prometheus::Family<prometheus::Counter> responses_{
+      "squall_source_http_responses_total",
+      "OpenWeatherMap responses by HTTP status (error: no response: timeout, refused connection, ...)", {}};
 };
 
 Result<void> check_number(std::string_view what, std::int64_t value, std::int64_t minimum) {

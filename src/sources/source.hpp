@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/observation.hpp"
+#include "core/metrics.hpp"
 #include "core/result.hpp"
 
 namespace squall::sources {
@@ -35,6 +36,9 @@ class Source {
   virtual Result<SourceState> next(std::vector<RawObservation>& out, std::size_t max,
                                    std::stop_token stop) = 0;
   virtual std::string_view name() const = 0;
+  // What the source saw, in Prometheus form (a live source's HTTP responses
+  // by status); safe to call from another thread while next() runs.
+  virtual metrics::Families collect_metrics() const { return {}; }
 };
 
 // Deterministic: the same options give the same payload bytes in the same

@@ -1,4 +1,5 @@
 #include "cli/output.hpp"
+#include "store/row_json.hpp"
 
 #include <algorithm>
 
@@ -26,7 +27,7 @@ Observation sample() {
 
 TEST(Output, JsonHasEveryFieldAndNullForMissingValues) {
   std::string out;
-  append_observation_json(out, sample());
+  store::append_json(out, sample());
   EXPECT_NE(out.find("\"city_id\":4887398"), std::string::npos);
   EXPECT_NE(out.find("\"observed_at\":\"2023-11-14T22:13:20Z\""), std::string::npos);
   EXPECT_NE(out.find("\"temp_c\":8.37"), std::string::npos);

@@ -13,10 +13,18 @@ import pytest
 SQUALL = os.environ.get("E2E_SQUALL_BINARY", "squall")
 
 
+def clean_env(env):
+    """This process's environment without squall settings, plus `env`. Servers
+    listen on a free port, so tests running at once never collide on 8080."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SQUALL_")}
+    full_env["SQUALL_SERVE_LISTEN"] = "127.0.0.1:0"
+    full_env.update(env or {})
+    return full_env
+
+
 def squall(*args, check=True, timeout=600, env=None, cwd=None):
     """Runs squall to completion and returns the CompletedProcess."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SQUALL_")}
-    full_env.update(env or {})
+    full_env = clean_env(env)
     result = subprocess.run([SQUALL, *map(str, args)], capture_output=True, text=True,
                             timeout=timeout, env=full_env, cwd=cwd)
     if check and result.returncode != 0:
@@ -27,8 +35,7 @@ def squall(*args, check=True, timeout=600, env=None, cwd=None):
 
 def start(*args, env=None):
     """Starts squall in the background; the caller stops it."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SQUALL_")}
-    full_env.update(env or {})
+    full_env = clean_env(env)
     return subprocess.Popen([SQUALL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=full_env)
 

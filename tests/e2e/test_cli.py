@@ -10,6 +10,15 @@ def test_version_and_help():
     assert "--exit-when-drained" in help_text and "Examples:" in help_text
 
 
+def test_every_command_has_help_with_examples():
+    commands = [["run"], ["ingest"], ["process"], ["serve"], ["tail"], ["query"], ["topics"], ["topics", "list"],
+                ["topics", "create"], ["topics", "describe"], ["schema"], ["schema", "create"], ["schema", "check"]]
+    commands += [["query", what] for what in ("latest", "history", "windows", "alerts", "stats", "dead-letters")]
+    for command in commands:
+        help_text = squall(*command, "--help").stdout
+        assert "Examples:" in help_text, f"squall {' '.join(command)} --help has no examples:\n{help_text}"
+
+
 def test_bad_flag_value_names_the_key_and_exits_with_usage_code(data_dir):
     result = squall("run", "--data-dir", data_dir, "--rate", "fast", check=False)
     assert result.returncode == 2

@@ -615,5 +615,26 @@ TEST_F(ValidateTest, AbsentOptionalFieldsAreNotChecked) {
             "<valid>");
 }
 
+// The kind of every reason the parser and validator give, from real rejections.
+TEST_F(OwmParserTest, EveryRejectionHasAKindForMetrics) {
+  const auto kind_of = [&](const std::string& json) {
+    auto parsed = parse(json);
+    if (parsed) parsed = validate(out_);
+    EXPECT_FALSE(parsed.ok()) << json;
+    return parsed ? std::string("<accepted>") : std::string(rejection_kind(parsed.error().message));
+  };
+  EXPECT_EQ(kind_of(""), "empty");
+  EXPECT_EQ(kind_of("{\"id\":1,\"name\":\"\xff\xfe\"}"), "invalid_utf8");
+  EXPECT_EQ(kind_of("{\"id\":1,"), "invalid_json");
+  EXPECT_EQ(kind_of(R"({"id":"x","dt":1700000000,"main":{"temp":280}})"), "wrong_type");
+  EXPECT_EQ(kind_of(R"({"id":1,"main":{"temp":280}})"), "missing_field");
+  EXPECT_EQ(kind_of(R"({"id":1,"id":2,"dt":1700000000,"main":{"temp":280}})"), "duplicate_field");
+  EXPECT_EQ(kind_of(record(R"("cod":401,"message":"Invalid API key")")), "owm_error");
+  EXPECT_EQ(kind_of(R"({"id":1,"dt":1700000000,"main":{"temp":280,"humidity":140}})"), "out_of_range");
+  EXPECT_EQ(kind_of(R"({"id":-5,"dt":1700000000,"main":{"temp":280}})"), "out_of_range");
+  EXPECT_EQ(rejection_kind("header units: unknown unit system 'x'"), "bad_header");
+  EXPECT_EQ(rejection_kind("something nobody planned for"), "other");
+}
+
 }  // namespace
 }  // namespace squall::processor

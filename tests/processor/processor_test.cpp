@@ -52,8 +52,10 @@ struct FakeConsumer : log::Consumer {
     commits.emplace_back(positions.begin(), positions.end());
     return {};
   }
-  Result<std::int64_t> lag() override { return static_cast<std::int64_t>(pending.size()); }
-  Result<std::int64_t> group_lag() override { return lag(); }
+  Result<std::vector<log::PartitionLag>> lag() override {
+    return std::vector<log::PartitionLag>{{{"weather", 0}, static_cast<std::int64_t>(pending.size())}};
+  }
+  Result<std::int64_t> group_lag() override { return static_cast<std::int64_t>(pending.size()); }
   std::vector<log::TopicPartition> assignment() const override { return assigned; }
   std::vector<log::TopicPartition> assigned;  // empty: the processor learns partitions from records
 };

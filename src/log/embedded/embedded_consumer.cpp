@@ -52,9 +52,13 @@ class EmbeddedConsumer final : public Consumer {
   Result<void> prepare();
   Result<PollResult> poll(std::size_t max_records, int timeout_ms) override;
   Result<void> commit(std::span<const CommitPosition> positions) override;
-  Result<std::int64_t> lag() override;
+  Result<std::vector<PartitionLag>> lag() override;
   // A group has one consumer on the embedded log: its lag is the group's.
-  Result<std::int64_t> group_lag() override { return lag(); }
+  Result<std::int64_t> group_lag() override {
+    auto lags = lag();
+    if (!lags) return lags.error();
+    return total_lag(*lags);
+  }
   std::vector<TopicPartition> assignment() const override {
     std::vector<TopicPartition> partitions;
     for (const auto& [where, index] : index_) partitions.push_back(where);
@@ -305,13 +309,13 @@ Result<void> EmbeddedConsumer::commit(std::span<const CommitPosition> positions)
 // lag does; a partition the group never committed counts from this
 // consumer's read position instead. Records deleted by retention but not yet
 // skipped over still count.
-Result<std::int64_t> EmbeddedConsumer::lag() {
+Result<std::vector<PartitionLag>> EmbeddedConsumer::lag() {
   SQUALL_TRY(refresh(false));
-  std::int64_t total = 0;
+  std::vector<PartitionLag> lags;
   for (const PartitionState& state : partitions_) {
-    total += std::max<std::int64_t>(0, state.end - state.committed.value_or(state.position));
+    lags.push_back({state.where, std::max<std::int64_t>(0, state.end - state.committed.value_or(state.position))});
   }
-  return total;
+  return lags;
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ class GroupConsumer final : public Consumer {
   Result<void> connect(const LogOptions& options, const std::vector<std::string>& topics);
   Result<PollResult> poll(std::size_t max_records, int timeout_ms) override;
   Result<void> commit(std::span<const CommitPosition> positions) override;
-  Result<std::int64_t> lag() override;
+  Result<std::vector<PartitionLag>> lag() override;
   Result<std::int64_t> group_lag() override;
   std::vector<TopicPartition> assignment() const override;
 
@@ -411,9 +411,9 @@ std::vector<TopicPartition> GroupConsumer::assignment() const {
   return partitions;
 }
 
-Result<std::int64_t> GroupConsumer::lag() {
+Result<std::vector<PartitionLag>> GroupConsumer::lag() {
   SQUALL_TRY(look_up_committed());
-  std::int64_t total = 0;
+  std::vector<PartitionLag> lags;
   for (const auto& [where, progress] : assignment_.partitions()) {
     std::int64_t low = 0;
     std::int64_t high = 0;
@@ -422,9 +422,9 @@ Result<std::int64_t> GroupConsumer::lag() {
     // where it is going to start reading.
     const std::int64_t start_position = start_ == StartFrom::earliest ? low : high;
     const std::int64_t from = progress.committed.value_or(progress.next.value_or(start_position));
-    total += std::max<std::int64_t>(0, high - from);
+    lags.push_back({where, std::max<std::int64_t>(0, high - from)});
   }
-  return total;
+  return lags;
 }
 
 bool is_cooperative(const LogOptions& options) {
