@@ -4,7 +4,9 @@
 
 #include "processor/processor.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -197,6 +199,50 @@ TEST_F(ProcessorTest, TransientStoreFailuresAreRetriedBeforeTheCommit) {
   EXPECT_EQ(store.observations.size(), 1u);
   EXPECT_EQ(processor.counters().sink_retries.load(), 2);
   EXPECT_EQ(consumer.commits.size(), 1u);
+}
+
+// The value of the series of `family` whose labels include `label` (any series when empty).
+std::optional<double> metric_value(const metrics::Families& families, std::string_view family,
+                                   const prometheus::ClientMetric::Label& label = {}) {
+  for (const auto& f : families) {
+    if (f.name != family) continue;
+    for (const auto& m : f.metric) {
+      const bool matches = label.name.empty() || std::find(m.label.begin(), m.label.end(), label) != m.label.end();
+      if (!matches) continue;
+      if (f.type == prometheus::MetricType::Histogram) return static_cast<double>(m.histogram.sample_count);
+      return f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+    }
+  }
+  return std::nullopt;
+}
+
+TEST_F(ProcessorTest, MetricsCountRejectionsByKindBatchesLatencyAndLagPerPartition) {
+  consumer.assigned = {{"weather", 0}, {"weather", 1}};
+  consumer.pending = {consumed(0, 0, "not json"), consumed(0, 1, R"({"id":1,"main":{"temp":280}})"),
+                      consumed(1, 0, payload(1, 1700000000))};
+  auto processor = make();
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  const metrics::Families families = collect_metrics(processor.counters());
+  EXPECT_EQ(metric_value(families, "squall_processor_dead_letters_total", {"kind", "invalid_json"}), 1.0);
+  EXPECT_EQ(metric_value(families, "squall_processor_dead_letters_total", {"kind", "missing_field"}), 1.0);
+  EXPECT_EQ(metric_value(families, "squall_processor_records_in_total"), 3.0);
+  EXPECT_EQ(metric_value(families, "squall_processor_records_out_total"), 1.0);
+  EXPECT_EQ(metric_value(families, "squall_processor_batch_records"), 1.0) << "one batch observed";
+  EXPECT_EQ(metric_value(families, "squall_produce_to_stored_seconds"), 3.0) << "one latency per record";
+  EXPECT_GT(processor.counters().latency_max_ms.load(), 0);
+  EXPECT_EQ(metric_value(families, "squall_processor_consumer_lag_records", {"partition", "0"}), 0.0);
+  EXPECT_EQ(metric_value(families, "squall_processor_consumer_lag_records", {"partition", "1"}), 0.0);
+}
+
+TEST_F(ProcessorTest, SinkRetriesAndErrorsAreCountedBySink) {
+  store.failures = {make_error(Errc::unavailable, "down"), make_error(Errc::timeout, "slow")};
+  consumer.pending = {consumed(0, 0, payload(1, 1700000000))};
+  auto processor = make();
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  const metrics::Families families = collect_metrics(processor.counters());
+  EXPECT_EQ(metric_value(families, "squall_processor_sink_retries_total", {"sink", "store"}), 2.0);
+  EXPECT_EQ(metric_value(families, "squall_processor_sink_errors_total", {"sink", "store"}), 2.0);
+  EXPECT_FALSE(metric_value(families, "squall_processor_sink_errors_total", {"sink", "csv"}));
 }
 
 TEST_F(ProcessorTest, PermanentStoreFailureStopsWithoutCommitting) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -180,6 +181,29 @@ TEST(OpenWeatherTest, ServerErrorIsRetried) {
   const Drained result = drain(*openweather(options));
   ASSERT_EQ(result.observations.size(), 1u);
   EXPECT_EQ(server.requests(), 2);
+}
+
+// Every response is counted by status for /metrics, failures included.
+TEST(OpenWeatherTest, CountsResponsesByStatus) {
+  test::FakeOwmServer server([](const auto& request, auto& response, int number) {
+    if (number == 1) {
+      serve_body(response, 500, "Internal Server Error");
+    } else if (number == 2) {
+      serve_body(response, 429, "slow down");
+    } else {
+      serve_observation(request, response);
+    }
+  });
+  auto options = options_for(server, {4887398});
+  options.max_events = 2;
+  auto source = openweather(options);
+  ASSERT_EQ(drain(*source).observations.size(), 2u);
+  std::map<std::string, double> by_status;
+  for (const auto& family : source->collect_metrics()) {
+    ASSERT_EQ(family.name, "squall_source_http_responses_total");
+    for (const auto& metric : family.metric) by_status[metric.label.at(0).value] = metric.counter.value;
+  }
+  EXPECT_EQ(by_status, (std::map<std::string, double>{{"200", 2}, {"429", 1}, {"500", 1}}));
 }
 
 TEST(OpenWeatherTest, TimeoutIsRetried) {
