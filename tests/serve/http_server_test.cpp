@@ -1,7 +1,12 @@
 // The HTTP server end to end on loopback: routes, the dashboard's files,
 // read-only methods, request limits, security headers and secrets.
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -103,6 +108,30 @@ TEST_F(HttpServerTest, OversizedRequestsAreRefused) {
   auto long_uri = get("/api/latest?city=" + std::string(20'000, '1'));
   ASSERT_TRUE(long_uri);
   EXPECT_EQ(long_uri->status, 414);
+}
+
+// A client that starts a request and never finishes it (slowloris) loses
+// its connection once the read timeout passes; it cannot hold a thread forever.
+TEST_F(HttpServerTest, AnUnfinishedRequestIsCutOffAfterTheTimeout) {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port_));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  const std::string partial = "GET /api/latest HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  ASSERT_EQ(::send(sock, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+  // Bounds the test, not the server: far longer than the 2 s request timeout.
+  timeval wait{30, 0};
+  ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+  char buffer[512];
+  ssize_t received = 0;
+  while ((received = ::recv(sock, buffer, sizeof(buffer), 0)) > 0) {
+  }
+  const int error = errno;
+  ::close(sock);
+  EXPECT_EQ(received, 0) << "the server should close the connection; recv failed with errno " << error;
 }
 
 TEST_F(HttpServerTest, EveryResponseCarriesSecurityHeaders) {
