@@ -58,7 +58,10 @@ class Statement {
 
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, double value);
-  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::string_view text);  // copied: the text may go away at once
+  // Text the caller keeps alive and unchanged until the statement next runs
+  // or is reset: SQLite reads it in place instead of copying it (hot paths).
+  Statement& bind_view(int index, std::string_view text);
   Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
   template <class T>

@@ -22,9 +22,25 @@ std::string format_iso8601(std::int64_t unix_seconds) {
   const auto day = floor<days>(point);
   const year_month_day date{day};
   const hh_mm_ss<seconds> clock{point - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     clock.hours().count(), clock.minutes().count(), clock.seconds().count());
+  const int year = static_cast<int>(date.year());
+  if (year < 0 || year > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", year, static_cast<unsigned>(date.month()),
+                       static_cast<unsigned>(date.day()), clock.hours().count(), clock.minutes().count(),
+                       clock.seconds().count());
+  }
+  // Digits by hand: this runs for every row of the CSV backup, and fmt's
+  // general machinery cost more than the rest of the row's formatting.
+  std::string out = "0000-00-00T00:00:00Z";
+  const auto put = [&out](std::size_t at, long value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, static_cast<unsigned>(date.month()), 2);
+  put(8, static_cast<unsigned>(date.day()), 2);
+  put(11, clock.hours().count(), 2);
+  put(14, clock.minutes().count(), 2);
+  put(17, static_cast<long>(clock.seconds().count()), 2);
+  return out;
 }
 
 std::optional<std::int64_t> parse_iso8601(std::string_view text) {

@@ -105,6 +105,11 @@ metrics::Families collect_metrics(const ProcessorCounters& c) {
     metrics::add_gauge(out, "squall_processor_consumer_lag_total_records",
                        "Records of the assigned partitions the group has not committed", static_cast<double>(lag));
   }
+  if (const std::int64_t max_ms = c.latency_max_ever_ms.load(std::memory_order_relaxed); max_ms >= 0) {
+    metrics::add_gauge(out, "squall_produce_to_stored_max_seconds",
+                       "The largest produce-to-stored latency since the processor started",
+                       static_cast<double>(max_ms) / 1000.0);
+  }
   metrics::add(out, c.dead_letter_kinds);
   metrics::add(out, c.late_reasons);
   metrics::add(out, c.partition_lag);
@@ -521,7 +526,11 @@ void Processor::Impl::count_committed(std::int64_t started_ms) {
     latencies.observe(static_cast<double>(std::max<std::int64_t>(0, committed_ms - consumed.record.timestamp_ms)) /
                       1000.0);
   }
-  if (!batch.empty()) raise_to(counters.latency_max_ms, static_cast<std::int64_t>(latencies.max() * 1000.0));
+  if (!batch.empty()) {
+    const auto max_ms = static_cast<std::int64_t>(latencies.max() * 1000.0);
+    raise_to(counters.latency_max_ms, max_ms);
+    raise_to(counters.latency_max_ever_ms, max_ms);
+  }
   latencies.flush_into(counters.produce_to_stored);
   counters.batch_records.Observe(static_cast<double>(batch.size()));
   counters.batch_seconds.Observe(static_cast<double>(steady_now_ms() - started_ms) / 1000.0);
@@ -548,12 +557,20 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   SQUALL_TRY(self.follow_assignment(stop));
   SQUALL_TRY(self.transform(stop));
   self.compute_positions();
-  self.collect_windows();  // also when nothing arrived: idleness can move the watermark
   self.collect_alerts();
   const bool dirty = std::any_of(self.progress.begin(), self.progress.end(),
                                  [](const auto& entry) { return entry.second.dirty; });
   const bool checkpoint_due = dirty && (*caught_up || stop.stop_requested() ||
                                         steady_now_ms() - self.last_checkpoint_ms >= self.options.checkpoint_interval_ms);
+  // An open window changes with nearly every record of its city: writing
+  // windows with each checkpoint rather than each batch bounds those writes
+  // by the checkpoint interval. Empty batches collect too, since idleness can
+  // move the watermark and finalise windows.
+  if (checkpoint_due || self.batch.empty()) {
+    self.collect_windows();
+  } else {
+    self.window_rows.clear();
+  }
   if (self.batch.empty() && self.window_rows.empty() && !checkpoint_due) {
     self.refresh_lag(*caught_up);
     return BatchOutcome{0, *caught_up};

@@ -71,6 +71,7 @@ struct ProcessorCounters {
   // The largest produce-to-stored latency since someone last took it (the
   // API's sampler does, to show a recent maximum); -1 when none.
   mutable std::atomic<std::int64_t> latency_max_ms{-1};
+  std::atomic<std::int64_t> latency_max_ever_ms{-1};  // the largest since start
 
   // Labelled series and distributions, exported by collect_metrics().
   prometheus::Family<prometheus::Counter> dead_letter_kinds{

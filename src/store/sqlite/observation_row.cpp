@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <type_traits>
 
 #include "store/observation_fields.hpp"
 
@@ -83,9 +84,21 @@ std::string select_sql(std::string_view rest) {
   return sql;
 }
 
+// Texts are bound in place: the observation outlives the statement's run.
 void bind_observation(sqlite::Statement& statement, const Observation& observation) {
   int index = 1;
-  for_each_observation_field([&](const auto& field) { statement.bind(index++, observation.*field.member); });
+  for_each_observation_field([&](const auto& field) {
+    const auto& value = observation.*field.member;
+    using Value = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<Value, std::string>) {
+      statement.bind_view(index++, value);
+    } else if constexpr (std::is_same_v<Value, std::optional<std::string>>) {
+      if (value) statement.bind_view(index++, *value);
+      else statement.bind_null(index++);
+    } else {
+      statement.bind(index++, value);
+    }
+  });
   statement.bind(index, day_of(observation.observed_at));
 }
 
