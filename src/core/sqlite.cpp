@@ -1,6 +1,14 @@
 #include "core/sqlite.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace squall::sqlite {
 namespace {
@@ -40,23 +48,46 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     SQUALL_TRY(db.exec("PRAGMA journal_mode=WAL"));
   }
   SQUALL_TRY(db.exec(options.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  if (!options.writer_lock_path.empty()) {
+    db.writer_lock_fd_ = ::open(options.writer_lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (db.writer_lock_fd_ < 0) {
+      return make_error(Errc::io, fmt::format("cannot open {}: {}", options.writer_lock_path, std::strerror(errno)));
+    }
+  }
   return db;
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      writer_lock_fd_(std::exchange(other.writer_lock_fd_, -1)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     if (db_ != nullptr) sqlite3_close_v2(db_);
+    if (writer_lock_fd_ >= 0) ::close(writer_lock_fd_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    writer_lock_fd_ = std::exchange(other.writer_lock_fd_, -1);
   }
   return *this;
 }
 
 Database::~Database() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
+  if (writer_lock_fd_ >= 0) ::close(writer_lock_fd_);
+}
+
+Result<void> Database::lock_writers() {
+  if (writer_lock_fd_ < 0) return {};
+  while (::flock(writer_lock_fd_, LOCK_EX) != 0) {
+    if (errno != EINTR) return make_error(Errc::io, fmt::format("cannot lock {}'s writers: {}", path_, std::strerror(errno)));
+  }
+  return {};
+}
+
+void Database::unlock_writers() {
+  if (writer_lock_fd_ >= 0) ::flock(writer_lock_fd_, LOCK_UN);
 }
 
 Result<void> Database::exec(std::string_view sql) {
@@ -196,19 +227,25 @@ std::optional<std::string> Statement::optional_text(int column) const {
 }
 
 Result<Transaction> Transaction::begin(Database& db) {
-  SQUALL_TRY(db.exec("BEGIN IMMEDIATE"));
+  SQUALL_TRY(db.lock_writers());
+  if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) {
+    db.unlock_writers();
+    return begun.error();
+  }
   return Transaction(&db);
 }
 
 Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
 
 Transaction::~Transaction() {
-  if (db_ != nullptr) (void)db_->exec("ROLLBACK");
+  if (db_ == nullptr) return;
+  (void)db_->exec("ROLLBACK");
+  db_->unlock_writers();
 }
 
 Result<void> Transaction::commit() {
   auto committed = db_->exec("COMMIT");
-  if (committed) db_ = nullptr;
+  if (committed) std::exchange(db_, nullptr)->unlock_writers();
   return committed;
 }
 

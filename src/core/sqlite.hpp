@@ -21,6 +21,12 @@ struct OpenOptions {
   bool sync_full = true;     // synchronous=FULL (power-loss durable) or NORMAL
   int busy_timeout_ms = 10'000;
   bool read_only = false;
+  // Writers of a database shared by several connections queue on an flock()
+  // of this file before each write transaction. SQLite's own busy handler
+  // polls with growing sleeps, so a writer that commits back to back (a
+  // producer fsyncing every append) can starve another for seconds; a
+  // blocked flock() wakes as soon as the lock is released. Empty: no queue.
+  std::string writer_lock_path{};
 };
 
 class Database {
@@ -42,9 +48,13 @@ class Database {
   const std::string& path() const { return path_; }
 
  private:
+  friend class Transaction;
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Result<void> lock_writers();
+  void unlock_writers();
   sqlite3* db_ = nullptr;
   std::string path_;
+  int writer_lock_fd_ = -1;
 };
 
 // A prepared statement; bind indexes start at 1 as in SQLite.

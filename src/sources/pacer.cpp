@@ -7,8 +7,10 @@
 
 namespace squall::sources {
 
-Pacer::Pacer(double events_per_second, Clock clock)
-    : interval_ns_(events_per_second > 0 ? 1e9 / events_per_second : 0), clock_(std::move(clock)) {}
+Pacer::Pacer(double events_per_second, Clock clock, std::int64_t tick_ns)
+    : interval_ns_(events_per_second > 0 ? 1e9 / events_per_second : 0),
+      tick_ns_(static_cast<double>(tick_ns)),
+      clock_(std::move(clock)) {}
 
 std::int64_t Pacer::steady_clock_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -23,8 +25,9 @@ std::size_t Pacer::take(std::size_t wanted) {
     started_ = true;
   }
   next_due_ns_ = std::max(next_due_ns_, now - static_cast<double>(kCatchUpNs));
-  if (now < next_due_ns_) return 0;
-  const double due = std::floor((now - next_due_ns_) / interval_ns_) + 1;
+  const double horizon = now + tick_ns_;
+  if (horizon < next_due_ns_) return 0;
+  const double due = std::floor((horizon - next_due_ns_) / interval_ns_) + 1;
   const std::size_t granted = std::min(wanted, static_cast<std::size_t>(due));
   next_due_ns_ += static_cast<double>(granted) * interval_ns_;
   return granted;
@@ -32,7 +35,7 @@ std::size_t Pacer::take(std::size_t wanted) {
 
 std::int64_t Pacer::wait_ns() const {
   if (!paced() || !started_) return 0;
-  return std::max<std::int64_t>(0, std::llround(next_due_ns_ - static_cast<double>(clock_())));
+  return std::max<std::int64_t>(0, std::llround(next_due_ns_ - tick_ns_ - static_cast<double>(clock_())));
 }
 
 bool sleep_unless_stopped(std::chrono::nanoseconds duration, std::stop_token stop) {

@@ -1,6 +1,9 @@
 #include "core/sqlite.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -83,6 +86,44 @@ TEST(SqliteOpen, MissingDirectoryIsAnIoError) {
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, Errc::io);
   EXPECT_NE(opened.error().message.find("/nonexistent-dir/x/test.db"), std::string::npos);
+}
+
+// A writer that finds the lock taken queues for it instead of polling
+// against SQLite's busy timeout: it starts the moment the holder commits,
+// however long that took. (Polling with growing sleeps is what let a
+// producer committing back to back starve a consumer's commits.)
+TEST(SqliteWriterQueue, AQueuedWriterWaitsForTheHolderRatherThanTimingOut) {
+  test::TempDir dir;
+  OpenOptions options;
+  options.sync_full = false;
+  options.busy_timeout_ms = 50;
+  options.writer_lock_path = dir.file("test.db.writers");
+  auto holder = Database::open(dir.file("test.db"), options);
+  auto waiter = Database::open(dir.file("test.db"), options);
+  ASSERT_TRUE(holder.ok() && waiter.ok());
+  ASSERT_TRUE(holder->exec("CREATE TABLE t(writer TEXT)").ok());
+
+  auto held = Transaction::begin(*holder);
+  ASSERT_TRUE(held.ok());
+  std::atomic<bool> holder_committed{false};
+  std::atomic<bool> waiter_began_before_commit{false};
+  std::thread second([&] {
+    auto tx = Transaction::begin(*waiter);
+    ASSERT_TRUE(tx.ok()) << tx.error().message;
+    waiter_began_before_commit = !holder_committed;
+    ASSERT_TRUE(waiter->exec("INSERT INTO t VALUES ('waiter')").ok());
+    ASSERT_TRUE(tx->commit().ok());
+  });
+  // Six times the waiter's busy timeout: without the queue it gives up.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(holder->exec("INSERT INTO t VALUES ('holder')").ok());
+  holder_committed = true;
+  ASSERT_TRUE(held->commit().ok());
+  second.join();
+  EXPECT_FALSE(waiter_began_before_commit);
+  auto count = waiter->prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(count.ok() && count->step().value());
+  EXPECT_EQ(count->int64(0), 2);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ struct FakeClock {
 
 TEST(PacerTest, ZeroRateGrantsEverything) {
   FakeClock time;
-  Pacer pacer(0, time.clock());
+  Pacer pacer(0, time.clock(), 0);
   EXPECT_FALSE(pacer.paced());
   EXPECT_EQ(pacer.take(5000), 5000u);
   EXPECT_EQ(pacer.wait_ns(), 0);
@@ -28,7 +28,7 @@ TEST(PacerTest, ZeroRateGrantsEverything) {
 
 TEST(PacerTest, SpacesEventsByTheInterval) {
   FakeClock time;
-  Pacer pacer(10, time.clock());  // one every 100 ms
+  Pacer pacer(10, time.clock(), 0);  // one every 100 ms
   EXPECT_EQ(pacer.take(5), 1u);   // the first is due at once
   EXPECT_EQ(pacer.wait_ns(), 100 * kMs);
   time.now_ns += 50 * kMs;
@@ -43,7 +43,7 @@ TEST(PacerTest, SpacesEventsByTheInterval) {
 
 TEST(PacerTest, NeverGrantsMoreThanWanted) {
   FakeClock time;
-  Pacer pacer(1000, time.clock());
+  Pacer pacer(1000, time.clock(), 0);
   EXPECT_EQ(pacer.take(1), 1u);
   time.now_ns += 50 * kMs;  // 50 due
   EXPECT_EQ(pacer.take(20), 20u);
@@ -53,7 +53,7 @@ TEST(PacerTest, NeverGrantsMoreThanWanted) {
 
 TEST(PacerTest, AStallIsNotFollowedByAFlood) {
   FakeClock time;
-  Pacer pacer(1000, time.clock());
+  Pacer pacer(1000, time.clock(), 0);
   EXPECT_EQ(pacer.take(1), 1u);
   time.now_ns += 10'000 * kMs;  // ten seconds behind: 10 000 events late
   const std::size_t burst = pacer.take(100'000);
@@ -62,7 +62,7 @@ TEST(PacerTest, AStallIsNotFollowedByAFlood) {
 
 TEST(PacerTest, HoldsTheAverageRate) {
   FakeClock time;
-  Pacer pacer(250, time.clock());
+  Pacer pacer(250, time.clock(), 0);
   std::size_t total = 0;
   for (int step = 0; step < 10'000; ++step) {  // ten seconds, polled every millisecond
     total += pacer.take(1000);
@@ -71,9 +71,26 @@ TEST(PacerTest, HoldsTheAverageRate) {
   EXPECT_NEAR(static_cast<double>(total), 2500, 1);
 }
 
+// A tick's worth of events goes out at once, and the average rate holds.
+TEST(PacerTest, GrantsATickOfEventsAtOnce) {
+  FakeClock time;
+  Pacer pacer(1000, time.clock(), 5 * kMs);  // one a millisecond, five per tick
+  EXPECT_EQ(pacer.take(100), 6u);  // due now and within the next 5 ms
+  EXPECT_EQ(pacer.take(100), 0u);
+  EXPECT_EQ(pacer.wait_ns(), 1 * kMs);
+  time.now_ns += kMs;
+  EXPECT_EQ(pacer.take(100), 1u);
+  std::size_t total = 7;
+  for (int step = 0; step < 10'000; ++step) {
+    time.now_ns += kMs;
+    total += pacer.take(1000);
+  }
+  EXPECT_NEAR(static_cast<double>(total), 10'007, 1);
+}
+
 TEST(PacerTest, FractionalRatesWork) {
   FakeClock time;
-  Pacer pacer(0.5, time.clock());  // one every two seconds
+  Pacer pacer(0.5, time.clock(), 0);  // one every two seconds
   EXPECT_EQ(pacer.take(3), 1u);
   EXPECT_EQ(pacer.wait_ns(), 2'000 * kMs);
   time.now_ns += 1'999 * kMs;
@@ -84,7 +101,7 @@ TEST(PacerTest, FractionalRatesWork) {
 
 TEST(PacerTest, TakeWhenDueGivesUpOnceStopped) {
   FakeClock time;
-  Pacer pacer(1, time.clock());
+  Pacer pacer(1, time.clock(), 0);
   EXPECT_EQ(pacer.take(1), 1u);
   std::stop_source stop;
   stop.request_stop();

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "store/csv/csv_format.hpp"
 #include "store/csv_backup.hpp"
 #include "store/sample_observations.hpp"
 
@@ -98,6 +100,27 @@ TEST(CsvFormat, NumbersReadBackExactly) {
     EXPECT_EQ(parsed, expected) << column << " = " << text;
   }
   EXPECT_EQ(fields.at(column_of("pressure_hpa")), "1016");
+}
+
+// The fast path for few-decimals numbers must write exactly what the general
+// shortest-representation search writes.
+TEST(CsvFormat, NumbersAreWrittenAsStdToCharsWrites) {
+  std::vector<double> values{0.0, -0.0, 1e-7, 0.0005, 0.0001, 0.001, -0.001, 0.0011, 0.002, 1e5, 99999.9999,
+                             -99999.99, 100000.5, 123456.78, 1016, 10000, 20000, 281.52 - 273.15, 25.7743, -80.1937,
+                             1.0 / 3, 1e300, -1e-300, 4887398};
+  for (int k = -200'000; k <= 200'000; k += 7) values.push_back(k / 100.0);
+  for (int k = -2'000'000; k <= 2'000'000; k += 997) values.push_back(k / 10'000.0);
+  std::mt19937_64 random(42);
+  std::uniform_real_distribution<double> any(-2e5, 2e5);
+  for (int i = 0; i < 20'000; ++i) values.push_back(any(random));
+  for (double value : values) {
+    std::string fast;
+    csv::append_number(fast, value);
+    char digits[32];
+    const auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
+    ASSERT_EQ(error, std::errc());
+    ASSERT_EQ(fast, std::string(digits, end)) << value;
+  }
 }
 
 }  // namespace

@@ -156,7 +156,9 @@ Result<sqlite::Database> open_log_database(const LogOptions& options) {
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return make_error(Errc::io, fmt::format("cannot create data dir {}: {}", options.data_dir, ec.message()));
   const std::string path = database_path(options);
-  const sqlite::OpenOptions open_options{.sync_full = options.sync_full};
+  sqlite::OpenOptions open_options;
+  open_options.sync_full = options.sync_full;
+  open_options.writer_lock_path = path + ".writers";
   if (!std::filesystem::exists(path, ec)) SQUALL_TRY(create_log_file(path, open_options));
   auto db = sqlite::Database::open(path, open_options);
   if (!db) return db.error();

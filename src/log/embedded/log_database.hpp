@@ -13,7 +13,10 @@
 //       committed consumer-group positions.
 //
 // Every change is one SQLite transaction, so a process killed at any moment
-// leaves batches and end offsets consistent with each other.
+// leaves batches and end offsets consistent with each other. Writers (every
+// producer and every consumer's commits, in any process) queue for their
+// transactions on an flock() of DATA_DIR/log.db.writers, first come first
+// served, so a producer appending back to back cannot starve a commit.
 
 #include <cstdint>
 #include <string>

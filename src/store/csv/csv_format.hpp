@@ -16,6 +16,10 @@ inline constexpr std::string_view kLineEnd = "\r\n";
 // comma, a quote, CR or LF; as is otherwise.
 void append_field(std::string& out, std::string_view text);
 
+// Appends the shortest text that reads back as exactly `value` (what
+// std::to_chars gives), fast for the few-decimals numbers weather is made of.
+void append_number(std::string& out, double value);
+
 // Appends one record without its line end.
 void append_row(std::string& out, const Observation& observation);
 

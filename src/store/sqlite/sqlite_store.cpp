@@ -300,7 +300,9 @@ class SqliteStore final : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, bool sync_full) {
-  auto db = sqlite::Database::open(path, sqlite::OpenOptions{.sync_full = sync_full});
+  sqlite::OpenOptions open_options;
+  open_options.sync_full = sync_full;
+  auto db = sqlite::Database::open(path, open_options);
   if (!db) return db.error();
   SQUALL_TRY(sqlite_schema::migrate(*db));
   std::vector<sqlite::Statement> statements;
