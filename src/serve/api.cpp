@@ -1,6 +1,10 @@
 #include "serve/api.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <charconv>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -88,6 +92,24 @@ void append_nullable(std::string& out, const std::optional<double>& value) {
 void append_nullable_count(std::string& out, const std::atomic<std::int64_t>* counter) {
   if (counter != nullptr) json::append_number(out, counter->load(std::memory_order_relaxed));
   else out += "null";
+}
+
+// The standard process metrics (the names every Prometheus client uses), so
+// memory and CPU can be watched over a long run.
+void add_process_metrics(metrics::Families& families) {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    metrics::add_counter(families, "process_cpu_seconds_total", "User and system CPU time spent, in seconds",
+                         seconds(usage.ru_utime) + seconds(usage.ru_stime));
+  }
+  std::ifstream statm("/proc/self/statm");
+  long pages_total = 0;
+  long pages_resident = 0;
+  if (statm >> pages_total >> pages_resident) {
+    metrics::add_gauge(families, "process_resident_memory_bytes", "Resident memory size in bytes",
+                       static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)));
+  }
 }
 
 }  // namespace
@@ -249,6 +271,7 @@ Response Api::metrics() {
   metrics::Families families;
   metrics::add_gauge(families, "squall_uptime_seconds", "Seconds since the server started",
                      static_cast<double>(steady_now_ms() - started_ms_) / 1000.0);
+  add_process_metrics(families);
   if (live_.source != nullptr) {
     for (auto& family : live_.source->collect_metrics()) families.push_back(std::move(family));
   }

@@ -188,7 +188,7 @@ TEST_F(ApiTest, MetricsAreInThePrometheusTextFormat) {
         "squall_processor_records_in_total 12", "squall_processor_dead_letters_total{kind=\"missing_field\"} 2",
         "# TYPE squall_produce_to_stored_seconds histogram", "squall_produce_to_stored_seconds_count 1",
         "squall_produce_to_stored_seconds_bucket{le=\"0.025\"} 1", "squall_store_observations 0",
-        "squall_uptime_seconds"}) {
+        "squall_uptime_seconds", "# TYPE process_resident_memory_bytes gauge", "process_cpu_seconds_total"}) {
     EXPECT_NE(response.body.find(expected), std::string::npos) << expected << "\n" << response.body;
   }
 }
