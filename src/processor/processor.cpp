@@ -123,6 +123,8 @@ metrics::Families collect_metrics(const ProcessorCounters& c) {
 
 namespace {
 
+constexpr std::int64_t kCaughtUpCheckpointSpacingMs = 250;
+
 // What /metrics calls each sink a retry or an error happened in.
 constexpr std::string_view kSinkStore = "store";
 constexpr std::string_view kSinkTopics = "topics";  // the dead-letter, late and alert topics
@@ -148,6 +150,7 @@ struct Processor::Impl {
   AlertEvaluator alerts{options.alert_rules};
   std::map<log::TopicPartition, PartitionProgress> progress;
   std::int64_t last_checkpoint_ms = steady_now_ms();
+  bool checkpointed = false;  // since this processor started
   // Reused across batches so steady-state batches do not allocate.
   std::vector<log::ConsumedRecord> batch;
   std::vector<Observation> observations;
@@ -418,6 +421,7 @@ void Processor::Impl::take_checkpoints() {
     checkpoint_positions.push_back({where, position});
   }
   last_checkpoint_ms = steady_now_ms();
+  checkpointed = true;
 }
 
 void Processor::Impl::compute_positions() {
@@ -560,8 +564,14 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   self.collect_alerts();
   const bool dirty = std::any_of(self.progress.begin(), self.progress.end(),
                                  [](const auto& entry) { return entry.second.dirty; });
-  const bool checkpoint_due = dirty && (*caught_up || stop.stop_requested() ||
-                                        steady_now_ms() - self.last_checkpoint_ms >= self.options.checkpoint_interval_ms);
+  // Caught up, a checkpoint commits promptly what has been read, but at a
+  // trickle every batch is caught up: spacing those checkpoints keeps a slow
+  // stream from encoding the whole window state a hundred times a second.
+  const std::int64_t since_checkpoint = steady_now_ms() - self.last_checkpoint_ms;
+  const std::int64_t caught_up_spacing = std::min(self.options.checkpoint_interval_ms, kCaughtUpCheckpointSpacingMs);
+  const bool checkpoint_due =
+      dirty && (stop.stop_requested() || since_checkpoint >= self.options.checkpoint_interval_ms ||
+                (*caught_up && (!self.checkpointed || since_checkpoint >= caught_up_spacing)));
   // An open window changes with nearly every record of its city: writing
   // windows with each checkpoint rather than each batch bounds those writes
   // by the checkpoint interval. Empty batches collect too, since idleness can

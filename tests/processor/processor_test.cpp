@@ -302,6 +302,25 @@ TEST_F(ProcessorTest, OnlyCheckpointedPositionsAreCommitted) {
   EXPECT_EQ(store.checkpoints.begin()->second.next_offset, 25);
 }
 
+// At a trickle every batch is caught up; checkpointing each one would encode
+// the whole window state per record. The first is taken at once, later ones
+// are spaced (a quarter second apart), so five quick batches cannot all
+// checkpoint.
+TEST_F(ProcessorTest, CaughtUpCheckpointsAreSpacedAtATrickle) {
+  ProcessorOptions options;
+  options.checkpoint_interval_ms = 3'600'000;
+  auto processor = make(options);
+  for (int i = 0; i < 5; ++i) {
+    consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+    auto outcome = processor.run_batch({});
+    ASSERT_TRUE(outcome.ok());
+    ASSERT_TRUE(outcome->caught_up);
+  }
+  EXPECT_EQ(store.observations.size(), 5u);
+  ASSERT_GE(consumer.commits.size(), 1u) << "the first caught-up batch checkpoints and commits";
+  EXPECT_LT(consumer.commits.size(), 5u);
+}
+
 TEST_F(ProcessorTest, RunExitsOnceDrainedAndCaughtUp) {
   for (int i = 0; i < 25; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
   ProcessorOptions options;
