@@ -84,11 +84,6 @@ std::string backend_kind(std::string_view url, std::string_view fallback) {
   return scheme_end == std::string_view::npos ? std::string(fallback) : std::string(url.substr(0, scheme_end));
 }
 
-void append_nullable(std::string& out, const std::optional<double>& value) {
-  if (value) json::append_number(out, *value);
-  else out += "null";
-}
-
 void append_nullable_count(std::string& out, const std::atomic<std::int64_t>* counter) {
   if (counter != nullptr) json::append_number(out, counter->load(std::memory_order_relaxed));
   else out += "null";
@@ -241,11 +236,11 @@ Response Api::pipeline() {
   if (lag >= 0) json::append_number(out, lag);
   else out += "null";
   out += ",\"rates\":{\"produced_per_s\":";
-  append_nullable(out, rates.produced_per_s);
+  json::append_optional(out, rates.produced_per_s);
   out += ",\"consumed_per_s\":";
-  append_nullable(out, rates.consumed_per_s);
+  json::append_optional(out, rates.consumed_per_s);
   out += ",\"stored_per_s\":";
-  append_nullable(out, rates.stored_per_s);
+  json::append_optional(out, rates.stored_per_s);
   out += "},\"latency_ms\":";
   if (rates.latency) {
     out += "{\"p50\":";
