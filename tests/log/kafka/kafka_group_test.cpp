@@ -20,6 +20,13 @@ using namespace kafka::test_support;
 using log::test_support::numbered_records;
 using log::test_support::positions_after;
 
+std::string describe(const std::vector<TopicPartition>& partitions) {
+  if (partitions.empty()) return "no partitions";
+  std::string text;
+  for (const TopicPartition& p : partitions) text += (text.empty() ? "" : ", ") + p.topic + "/" + std::to_string(p.partition);
+  return text;
+}
+
 class KafkaGroupTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -67,13 +74,16 @@ TEST_F(KafkaGroupTest, MembersShareThePartitionsAndALeavingMemberLosesNothing) {
   auto second = member();
   // Keep records flowing until both members hold partitions (the group
   // settles within a few rebalance rounds).
-  for (int round = 0; round < 200 && (received_[0].empty() || received_[1].empty()); ++round) {
-    produce(40, "r" + std::to_string(round) + "-");
+  int rounds = 0;
+  for (; rounds < 200 && (received_[0].empty() || received_[1].empty()); ++rounds) {
+    produce(40, "r" + std::to_string(rounds) + "-");
     poll_and_commit(*first, 0);
     poll_and_commit(*second, 1);
   }
-  ASSERT_FALSE(received_[0].empty());
-  ASSERT_FALSE(received_[1].empty());
+  ASSERT_FALSE(received_[0].empty()) << "the first member got nothing in " << rounds << " rounds; it holds "
+                                     << describe(first->assignment());
+  ASSERT_FALSE(received_[1].empty()) << "the second member got nothing in " << rounds << " rounds; it holds "
+                                     << describe(second->assignment());
 
   // The second member leaves; its partitions move to the first, which must
   // then see everything produced, before and after.
@@ -82,11 +92,15 @@ TEST_F(KafkaGroupTest, MembersShareThePartitionsAndALeavingMemberLosesNothing) {
   // Bounded by time, not by a count of polls: a poll returns at once while
   // the member holds no partitions, and a loaded broker can take a while to
   // hand them over.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + std::chrono::seconds(120);
   while (seen_ != expected_ && std::chrono::steady_clock::now() < deadline) poll_and_commit(*first, 0);
   std::vector<std::string> missing;
   std::set_difference(expected_.begin(), expected_.end(), seen_.begin(), seen_.end(), std::back_inserter(missing));
-  EXPECT_TRUE(missing.empty()) << missing.size() << " records never consumed, e.g. " << missing.front();
+  const auto waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " records never consumed, e.g. " << missing.front() << ", after "
+                               << waited.count() << " s; the first member holds " << describe(first->assignment())
+                               << " and the group lags " << expect_ok(first->group_lag()) << " records";
 }
 
 TEST_F(KafkaGroupTest, AMemberWithoutPartitionsIsCaughtUp) {
