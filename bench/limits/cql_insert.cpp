@@ -11,43 +11,18 @@
 #include <cstdio>
 #include <deque>
 #include <future>
-#include <stdexcept>
-#include <stop_token>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cql/cql.hpp"
-#include "processor/owm_parser.hpp"
-#include "sources/source.hpp"
+#include "dataset.hpp"
 #include "store/cassandra/observation_columns.hpp"
 
 namespace {
 
 using namespace squall;
-
-// The same observations the pipeline stores: simulated, parsed, normalised.
-std::vector<Observation> simulated_observations(std::int64_t events, std::int64_t cities) {
-  sources::SimulatorOptions options;
-  options.cities = cities;
-  options.max_events = events;
-  auto source = sources::make_simulator(options);
-  if (!source) throw std::runtime_error(source.error().message);
-  processor::OwmParser parser;
-  std::vector<Observation> out;
-  std::vector<sources::RawObservation> raw;
-  while (true) {
-    raw.clear();
-    auto state = (*source)->next(raw, 4096, std::stop_token{});
-    if (!state) throw std::runtime_error(state.error().message);
-    for (const auto& r : raw) {
-      Observation o;
-      if (parser.parse(r.payload, r.units, o)) out.push_back(std::move(o));
-    }
-    if (*state == sources::SourceState::exhausted) return out;
-  }
-}
 
 std::string markers(std::size_t count) {
   std::string out;
@@ -71,7 +46,7 @@ int main(int argc, char** argv) {
   app.add_option("--in-flight", in_flight, "requests outstanding at most");
   CLI11_PARSE(app, argc, argv);
 
-  const auto rows = simulated_observations(events, cities);
+  const auto rows = bench::simulated_observations(events, cities);
   cql::SessionOptions options;
   options.contact_points = {contact};
   options.consistency = cql::Consistency::local_quorum;

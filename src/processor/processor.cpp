@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -473,13 +474,22 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
       return producer.flush();
     }));
   }
-  SQUALL_TRY(with_retry(stop, kSinkStore, "store write", [&] {
+  // The store and the CSV backup each track what they hold (checkpoints,
+  // the backup's progress file), so neither waits for the other: the backup
+  // formats and fsyncs on a second thread while the store writes. Both
+  // finish before any offset is committed.
+  std::future<Result<void>> csv_appended;
+  if (csv != nullptr && !positions.empty()) {
+    csv_appended = std::async(std::launch::async, [&] {
+      return with_retry(stop, kSinkCsv, "csv append", [&] { return csv->append(csv_rows, positions); });
+    });
+  }
+  auto stored = with_retry(stop, kSinkStore, "store write", [&] {
     return store.write(
         store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints});
-  }));
-  if (csv != nullptr && !positions.empty()) {
-    SQUALL_TRY(with_retry(stop, kSinkCsv, "csv append", [&] { return csv->append(csv_rows, positions); }));
-  }
+  });
+  if (csv_appended.valid()) SQUALL_TRY(csv_appended.get());
+  SQUALL_TRY(stored);
   if (checkpoint_positions.empty()) return {};
   return with_retry(stop, kSinkCommit, "offset commit", [&] { return consumer.commit(checkpoint_positions); });
 }

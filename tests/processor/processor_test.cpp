@@ -253,7 +253,10 @@ TEST_F(ProcessorTest, PermanentStoreFailureStopsWithoutCommitting) {
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.error().message, "disk full");
   EXPECT_TRUE(consumer.commits.empty());
-  EXPECT_TRUE(csv.rows.empty());
+  // The backup is written beside the store, so it may hold the batch; it
+  // then records holding it, and a restart from the checkpoint skips it there.
+  for (const Observation& row : csv.rows) EXPECT_EQ(row.city_id, 1);
+  EXPECT_EQ(csv.rows.empty(), csv.resume.empty());
 }
 
 TEST_F(ProcessorTest, CsvSkipsRecordsItAlreadyHoldsButTheStoreGetsThemAll) {
