@@ -43,7 +43,8 @@ class OwmParser {
 // The kind of a rejection reason, a short stable name fit for a metrics
 // label (the reason itself names fields and values, too many to count by):
 // empty, invalid_utf8, invalid_json, wrong_type, missing_field,
-// duplicate_field, out_of_range, owm_error, bad_header or other.
+// duplicate_field, out_of_range, owm_error, bad_header, too_large (over the
+// size limit), too_deep (nested beyond the depth limit) or other.
 std::string_view rejection_kind(std::string_view reason);
 
 // Range checks on a normalised observation (physically plausible values,

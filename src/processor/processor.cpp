@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <future>
 #include <map>
 #include <set>
@@ -82,7 +83,14 @@ void raise_to(std::atomic<std::int64_t>& target, std::int64_t value) {
 ProcessorCounters::ProcessorCounters()
     : batch_records(batch_records_family.Add({}, batch_size_buckets())),
       batch_seconds(batch_seconds_family.Add({}, metrics::latency_buckets())),
-      produce_to_stored(produce_to_stored_family.Add({}, metrics::latency_buckets())) {}
+      produce_to_stored(produce_to_stored_family.Add({}, metrics::latency_buckets())),
+      poll_seconds(stage_seconds_family.Add({{"stage", "poll"}}, metrics::latency_buckets())),
+      transform_seconds(stage_seconds_family.Add({{"stage", "transform"}}, metrics::latency_buckets())),
+      checkpoint_seconds(stage_seconds_family.Add({{"stage", "checkpoint"}}, metrics::latency_buckets())),
+      topics_seconds(stage_seconds_family.Add({{"stage", "topics"}}, metrics::latency_buckets())),
+      store_seconds(stage_seconds_family.Add({{"stage", "store"}}, metrics::latency_buckets())),
+      csv_seconds(stage_seconds_family.Add({{"stage", "csv"}}, metrics::latency_buckets())),
+      commit_seconds(stage_seconds_family.Add({{"stage", "commit"}}, metrics::latency_buckets())) {}
 
 metrics::Families collect_metrics(const ProcessorCounters& c) {
   metrics::Families out;
@@ -118,6 +126,7 @@ metrics::Families collect_metrics(const ProcessorCounters& c) {
   metrics::add(out, c.sink_errors_by_sink);
   metrics::add(out, c.batch_records_family);
   metrics::add(out, c.batch_seconds_family);
+  metrics::add(out, c.stage_seconds_family);
   metrics::add(out, c.produce_to_stored_family);
   return out;
 }
@@ -125,6 +134,19 @@ metrics::Families collect_metrics(const ProcessorCounters& c) {
 namespace {
 
 constexpr std::int64_t kCaughtUpCheckpointSpacingMs = 250;
+
+using Clock = std::chrono::steady_clock;
+
+void observe_between(prometheus::Histogram& stage, Clock::time_point from, Clock::time_point to) {
+  stage.Observe(std::chrono::duration<double>(to - from).count());
+}
+
+// Observes the time since `since` and returns now, where the next stage starts.
+Clock::time_point observe_since(prometheus::Histogram& stage, Clock::time_point since) {
+  const auto now = Clock::now();
+  observe_between(stage, since, now);
+  return now;
+}
 
 // What /metrics calls each sink a retry or an error happened in.
 constexpr std::string_view kSinkStore = "store";
@@ -466,6 +488,7 @@ Result<void> Processor::Impl::with_retry(std::stop_token stop, std::string_view 
 }
 
 Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
+  auto stage_start = Clock::now();
   if (!dead_letter_records.empty() || !late_messages.empty() || !alert_messages.empty()) {
     SQUALL_TRY(with_retry(stop, kSinkTopics, "dead-letter, late and alert produce", [&]() -> Result<void> {
       if (!dead_letter_records.empty()) SQUALL_TRY(producer.produce(options.dead_letter_topic, dead_letter_records));
@@ -473,6 +496,7 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
       if (!alert_messages.empty()) SQUALL_TRY(producer.produce(options.alerts_topic, alert_messages));
       return producer.flush();
     }));
+    stage_start = observe_since(counters.topics_seconds, stage_start);
   }
   // The store and the CSV backup each track what they hold (checkpoints,
   // the backup's progress file), so neither waits for the other: the backup
@@ -480,18 +504,26 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
   // finish before any offset is committed.
   std::future<Result<void>> csv_appended;
   if (csv != nullptr && !positions.empty()) {
-    csv_appended = std::async(std::launch::async, [&] {
-      return with_retry(stop, kSinkCsv, "csv append", [&] { return csv->append(csv_rows, positions); });
+    csv_appended = std::async(std::launch::async, [&, stage_start] {
+      auto appended =
+          with_retry(stop, kSinkCsv, "csv append", [&] { return csv->append(csv_rows, positions); });
+      observe_since(counters.csv_seconds, stage_start);
+      return appended;
     });
   }
   auto stored = with_retry(stop, kSinkStore, "store write", [&] {
     return store.write(
         store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints});
   });
+  observe_since(counters.store_seconds, stage_start);
   if (csv_appended.valid()) SQUALL_TRY(csv_appended.get());
   SQUALL_TRY(stored);
   if (checkpoint_positions.empty()) return {};
-  return with_retry(stop, kSinkCommit, "offset commit", [&] { return consumer.commit(checkpoint_positions); });
+  stage_start = Clock::now();
+  auto committed =
+      with_retry(stop, kSinkCommit, "offset commit", [&] { return consumer.commit(checkpoint_positions); });
+  observe_since(counters.commit_seconds, stage_start);
+  return committed;
 }
 
 // Lag is for people and metrics, not for correctness: asking the log for it
@@ -564,14 +596,17 @@ Processor::~Processor() = default;
 
 Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   Impl& self = *impl_;
+  const auto polling = Clock::now();
   auto caught_up = self.collect(stop);
   if (!caught_up) return caught_up.error();
+  const auto transforming = Clock::now();
   const std::int64_t started_ms = steady_now_ms();
   self.batch_time_ms = now_ms();
   SQUALL_TRY(self.follow_assignment(stop));
   SQUALL_TRY(self.transform(stop));
   self.compute_positions();
   self.collect_alerts();
+  const auto checkpointing = Clock::now();
   const bool dirty = std::any_of(self.progress.begin(), self.progress.end(),
                                  [](const auto& entry) { return entry.second.dirty; });
   // Caught up, a checkpoint commits promptly what has been read, but at a
@@ -602,6 +637,10 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
     self.checkpoint_positions.clear();
   }
   self.select_csv_rows();
+  // Only batches that write anything are timed: an idle poll is waiting, not work.
+  observe_between(counters_.poll_seconds, polling, transforming);
+  observe_between(counters_.transform_seconds, transforming, checkpointing);
+  observe_since(counters_.checkpoint_seconds, checkpointing);
   SQUALL_TRY(self.write_sinks(stop));
 
   counters_.consumed.fetch_add(static_cast<std::int64_t>(self.batch.size()), std::memory_order_relaxed);

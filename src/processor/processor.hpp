@@ -88,12 +88,24 @@ struct ProcessorCounters {
   prometheus::Family<prometheus::Histogram> batch_records_family{
       "squall_processor_batch_records", "Records per committed micro-batch", {}};
   prometheus::Family<prometheus::Histogram> batch_seconds_family{
-      "squall_processor_batch_seconds", "Time from a batch's first poll to its commit", {}};
+      "squall_processor_batch_seconds", "Time from a batch's last poll to its commit", {}};
+  // Where a batch's time goes: poll (collecting it), transform (parse,
+  // windows, alerts), checkpoint (window rows and state), then the sinks:
+  // topics, store and csv (these two side by side) and commit.
+  prometheus::Family<prometheus::Histogram> stage_seconds_family{
+      "squall_processor_stage_seconds", "Time of each stage of a micro-batch", {}};
   prometheus::Family<prometheus::Histogram> produce_to_stored_family{
       "squall_produce_to_stored_seconds", "Time from a record's log timestamp to the commit of its batch", {}};
   prometheus::Histogram& batch_records;
   prometheus::Histogram& batch_seconds;
   prometheus::Histogram& produce_to_stored;
+  prometheus::Histogram& poll_seconds;
+  prometheus::Histogram& transform_seconds;
+  prometheus::Histogram& checkpoint_seconds;
+  prometheus::Histogram& topics_seconds;
+  prometheus::Histogram& store_seconds;
+  prometheus::Histogram& csv_seconds;
+  prometheus::Histogram& commit_seconds;
 
   ProcessorCounters();
 };

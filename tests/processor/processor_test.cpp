@@ -232,6 +232,11 @@ TEST_F(ProcessorTest, MetricsCountRejectionsByKindBatchesLatencyAndLagPerPartiti
   EXPECT_GT(processor.counters().latency_max_ms.load(), 0);
   EXPECT_EQ(metric_value(families, "squall_processor_consumer_lag_records", {"partition", "0"}), 0.0);
   EXPECT_EQ(metric_value(families, "squall_processor_consumer_lag_records", {"partition", "1"}), 0.0);
+  // The first caught-up batch checkpoints and commits, and its dead letters
+  // go to their topic: every stage ran once.
+  for (const char* stage : {"poll", "transform", "checkpoint", "topics", "store", "csv", "commit"}) {
+    EXPECT_EQ(metric_value(families, "squall_processor_stage_seconds", {"stage", stage}), 1.0) << stage;
+  }
 }
 
 TEST_F(ProcessorTest, SinkRetriesAndErrorsAreCountedBySink) {
