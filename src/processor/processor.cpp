@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -191,8 +192,20 @@ struct Processor::Impl {
   std::vector<log::Record> alert_messages;
   std::vector<store::Checkpoint> checkpoints;
   std::vector<log::CommitPosition> checkpoint_positions;  // what the log may commit
+  // The newest observation of each city since the last checkpoint: the
+  // latest_by_city rows written with the next one.
+  std::unordered_map<std::int64_t, Observation> latest_pending;
+  std::vector<Observation> latest_rows;
   Observation scratch;
   std::int64_t batch_time_ms = 0;
+  // The windows' processing-time clock (idleness): the wall clock minus the
+  // time spent stalled on failing sinks. While a sink is retried nothing is
+  // read, so no partition can deliver anything; counting that time would
+  // call every partition idle after a long store outage and let the first
+  // one to deliver finalise the others' windows past their own watermarks,
+  // turning their next records late and changing windows and alerts.
+  std::int64_t window_clock_ms = 0;
+  std::int64_t stalled_ms = 0;
   std::int64_t lag_measured_ms = 0;  // steady clock of the last Consumer::lag() call
   std::map<log::TopicPartition, prometheus::Gauge*> lag_gauges;
   metrics::HistogramBatch latencies{metrics::latency_buckets()};
@@ -205,6 +218,8 @@ struct Processor::Impl {
   void transform_one(std::size_t index);
   void route_late(const log::ConsumedRecord& consumed, const Observation& observation);
   void collect_windows();
+  void note_latest();
+  void take_latest();
   void collect_alerts();
   void take_checkpoints();
   void dead_letter(const log::ConsumedRecord& consumed, std::string reason);
@@ -273,7 +288,7 @@ void Processor::Impl::transform_one(std::size_t index) {
   // The windows' verdict also decides what is written: it is rebuilt exactly
   // from the checkpoint after a crash, so a repeated report is skipped (or
   // a late one stored) the same way in a clean run and a recovered one.
-  switch (windows.add(consumed.where.partition, consumed.offset, scratch, batch_time_ms)) {
+  switch (windows.add(consumed.where.partition, consumed.offset, scratch, window_clock_ms)) {
     case Verdict::duplicate:
       counters.duplicates.fetch_add(1, std::memory_order_relaxed);
       return;
@@ -367,7 +382,7 @@ Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicParti
   PartitionProgress& partition = progress[where];
   partition = PartitionProgress{};
   if (!checkpoint) {
-    windows.track(where.partition, batch_time_ms);
+    windows.track(where.partition, window_clock_ms);
     return {};
   }
   auto state = decode_checkpoint(checkpoint->state);
@@ -375,7 +390,7 @@ Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicParti
     return make_error(Errc::parse, "checkpoint of " + where.topic + "/" + std::to_string(where.partition) +
                                        " in the store is unreadable: " + state.error().message);
   }
-  windows.restore(where.partition, std::move(state->windows), batch_time_ms);
+  windows.restore(where.partition, std::move(state->windows), window_clock_ms);
   alerts.restore(where.partition, state->alerts);
   partition.covered_until = checkpoint->next_offset;
   return {};
@@ -427,8 +442,26 @@ void Processor::Impl::collect_alerts() {
 void Processor::Impl::collect_windows() {
   aggregates.clear();
   window_rows.clear();
-  windows.collect(batch_time_ms, aggregates);
+  windows.collect(window_clock_ms, aggregates);
   for (const WindowAggregate& aggregate : aggregates) window_rows.push_back(window_row(aggregate));
+}
+
+void Processor::Impl::note_latest() {
+  for (const Observation& observation : observations) {
+    auto [kept, inserted] = latest_pending.try_emplace(observation.city_id, observation);
+    if (!inserted && observation.observed_at >= kept->second.observed_at) kept->second = observation;
+  }
+}
+
+// A replay after a crash starts at the checkpoint, so rows noted since are
+// noted again: writing them only with checkpoints loses nothing.
+void Processor::Impl::take_latest() {
+  latest_rows.clear();
+  for (auto& [city_id, observation] : latest_pending) latest_rows.push_back(std::move(observation));
+  latest_pending.clear();
+  // In key order, the store's latest_by_city pages are visited once each.
+  std::sort(latest_rows.begin(), latest_rows.end(),
+            [](const Observation& a, const Observation& b) { return a.city_id < b.city_id; });
 }
 
 void Processor::Impl::take_checkpoints() {
@@ -513,7 +546,7 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
   }
   auto stored = with_retry(stop, kSinkStore, "store write", [&] {
     return store.write(
-        store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints});
+        store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints, latest_rows});
   });
   observe_since(counters.store_seconds, stage_start);
   if (csv_appended.valid()) SQUALL_TRY(csv_appended.get());
@@ -602,10 +635,12 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   const auto transforming = Clock::now();
   const std::int64_t started_ms = steady_now_ms();
   self.batch_time_ms = now_ms();
+  self.window_clock_ms = self.batch_time_ms - self.stalled_ms;
   SQUALL_TRY(self.follow_assignment(stop));
   SQUALL_TRY(self.transform(stop));
   self.compute_positions();
   self.collect_alerts();
+  self.note_latest();
   const auto checkpointing = Clock::now();
   const bool dirty = std::any_of(self.progress.begin(), self.progress.end(),
                                  [](const auto& entry) { return entry.second.dirty; });
@@ -632,16 +667,24 @@ Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
   }
   if (checkpoint_due) {
     self.take_checkpoints();
+    self.take_latest();
   } else {
     self.checkpoints.clear();
     self.checkpoint_positions.clear();
+    self.latest_rows.clear();
   }
   self.select_csv_rows();
   // Only batches that write anything are timed: an idle poll is waiting, not work.
   observe_between(counters_.poll_seconds, polling, transforming);
   observe_between(counters_.transform_seconds, transforming, checkpointing);
   observe_since(counters_.checkpoint_seconds, checkpointing);
-  SQUALL_TRY(self.write_sinks(stop));
+  const std::int64_t sinks_started_ms = steady_now_ms();
+  const std::int64_t retries_before = counters_.sink_retries.load(std::memory_order_relaxed);
+  auto written = self.write_sinks(stop);
+  if (counters_.sink_retries.load(std::memory_order_relaxed) != retries_before) {
+    self.stalled_ms += steady_now_ms() - sinks_started_ms;
+  }
+  SQUALL_TRY(written);
 
   counters_.consumed.fetch_add(static_cast<std::int64_t>(self.batch.size()), std::memory_order_relaxed);
   counters_.observations.fetch_add(static_cast<std::int64_t>(self.observations.size()), std::memory_order_relaxed);

@@ -103,6 +103,12 @@ struct WriteBatch {
   std::span<const LateRecord> late_records{};
   std::span<const AlertRow> alerts{};
   std::span<const Checkpoint> checkpoints{};  // written after everything else in the batch
+  // Candidates for latest_by_city: per city the newest observed_at wins
+  // (the later in the span on a tie) and never gives way to an older one
+  // written later. The processor sends them with checkpoints, not with every
+  // batch: a city reported in every batch would otherwise cost a second
+  // upsert per observation.
+  std::span<const Observation> latest{};
 };
 
 struct WindowQuery {

@@ -5,9 +5,11 @@
 #include "processor/processor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -77,6 +79,7 @@ struct FakeStore : store::Store {
   std::vector<store::WindowRow> windows_written;
   std::vector<store::LateRecord> late_written;
   std::vector<store::AlertRow> alerts_written;
+  std::vector<std::vector<Observation>> latest_written;  // the candidates of each write
   std::map<std::pair<std::string, std::int32_t>, store::Checkpoint> checkpoints;
   std::deque<Error> failures;  // returned by the next write() calls, in order
   Result<void> write(const store::WriteBatch& batch) override {
@@ -91,6 +94,7 @@ struct FakeStore : store::Store {
     late_written.insert(late_written.end(), batch.late_records.begin(), batch.late_records.end());
     alerts_written.insert(alerts_written.end(), batch.alerts.begin(), batch.alerts.end());
     for (const auto& c : batch.checkpoints) checkpoints[{c.topic, c.partition}] = c;
+    latest_written.emplace_back(batch.latest.begin(), batch.latest.end());
     return {};
   }
   Result<std::vector<Observation>> latest(std::optional<std::int64_t>) override { return observations; }
@@ -201,6 +205,53 @@ TEST_F(ProcessorTest, TransientStoreFailuresAreRetriedBeforeTheCommit) {
   EXPECT_EQ(consumer.commits.size(), 1u);
 }
 
+// A store that is down for a while: each failure takes `delay` (a connect timeout).
+struct SlowFailingStore : FakeStore {
+  std::chrono::milliseconds delay{0};
+  Result<void> write(const store::WriteBatch& batch) override {
+    if (!failures.empty()) std::this_thread::sleep_for(delay);
+    return FakeStore::write(batch);
+  }
+};
+
+// While a sink is retried the processor reads nothing, so an outage longer
+// than the idle timeout must not make the partitions idle: otherwise the
+// first partition to deliver afterwards finalises the others' windows past
+// their own watermarks and their next records come out late (found by
+// tests/e2e/test_faults_distributed.py: Cassandra down for 30 s + restart).
+TEST(ProcessorStall, AStoreOutageLongerThanTheIdleTimeoutMakesNoPartitionIdle) {
+  FakeConsumer consumer;
+  FakeProducer producer;
+  SlowFailingStore store;
+  FakeCsv csv;
+  ProcessorOptions options;
+  options.batch_max_wait_ms = 1;
+  options.sink_retry_max_ms = 1;
+  options.checkpoint_interval_ms = 0;
+  options.windows.idle_timeout_ms = 200;
+  consumer.assigned = {{"weather", 0}, {"weather", 1}};
+  Processor processor(consumer, producer, store, &csv, options);
+  constexpr std::int64_t t = 1700000000;
+
+  consumer.pending = {consumed(0, 0, payload(1, t)), consumed(1, 0, payload(2, t))};
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  // Both partitions deliver; then the store is down for 4 x 100 ms, twice the idle timeout.
+  store.delay = std::chrono::milliseconds(100);
+  store.failures = {make_error(Errc::unavailable, "down"), make_error(Errc::unavailable, "down"),
+                    make_error(Errc::unavailable, "down"), make_error(Errc::unavailable, "down")};
+  consumer.pending = {consumed(0, 1, payload(1, t + 600)), consumed(1, 1, payload(2, t + 600))};
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  // Right after the outage partition 0 delivers far ahead, then partition 1 goes on in order.
+  consumer.pending = {consumed(0, 2, payload(1, t + 36'000))};
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  consumer.pending = {consumed(1, 2, payload(2, t + 1200))};
+  ASSERT_TRUE(processor.run_batch({}).ok());
+
+  EXPECT_EQ(processor.counters().late.load(), 0);
+  EXPECT_TRUE(store.late_written.empty());
+  EXPECT_EQ(store.observations.size(), 6u);
+}
+
 // The value of the series of `family` whose labels include `label` (any series when empty).
 std::optional<double> metric_value(const metrics::Families& families, std::string_view family,
                                    const prometheus::ClientMetric::Label& label = {}) {
@@ -274,6 +325,26 @@ TEST_F(ProcessorTest, CsvSkipsRecordsItAlreadyHoldsButTheStoreGetsThemAll) {
   ASSERT_EQ(csv.rows.size(), 2u);
   EXPECT_EQ(csv.rows[0].observed_at, 1700001200);
   EXPECT_EQ(csv.rows[1].city_id, 2);
+}
+
+TEST_F(ProcessorTest, LatestRowsGoWithCheckpointsOnePerCityTheNewest) {
+  consumer.pending = {consumed(0, 0, payload(1, 1700000600)), consumed(0, 1, payload(2, 1700000000)),
+                      consumed(0, 2, payload(1, 1700001200)), consumed(0, 3, payload(1, 1700000000))};
+  ProcessorOptions options;
+  options.batch_max_records = 2;
+  options.checkpoint_interval_ms = 3'600'000;  // only being caught up makes a checkpoint due
+  auto processor = make(options);
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  ASSERT_EQ(store.latest_written.size(), 1u);
+  EXPECT_TRUE(store.latest_written.back().empty()) << "no checkpoint, no latest rows";
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  ASSERT_EQ(store.latest_written.size(), 2u);
+  const auto& latest = store.latest_written.back();
+  ASSERT_EQ(latest.size(), 2u) << "one per city, both batches' observations";
+  EXPECT_EQ(latest[0].city_id, 1);
+  EXPECT_EQ(latest[0].observed_at, 1700001200) << "the newest, not the last read";
+  EXPECT_EQ(latest[1].city_id, 2);
+  EXPECT_FALSE(store.checkpoints.empty());
 }
 
 TEST_F(ProcessorTest, BatchesAreBoundedBySize) {

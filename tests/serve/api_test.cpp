@@ -25,7 +25,10 @@ class ApiTest : public ::testing::Test {
     return Api(std::move(store).value(), backends_, live);
   }
 
-  void write(const store::WriteBatch& batch) {
+  // As a processor writes a batch that carries a checkpoint: its
+  // observations are also the candidates for latest_by_city.
+  void write(store::WriteBatch batch) {
+    if (batch.latest.empty()) batch.latest = batch.observations;
     auto written = writer_->write(batch);
     ASSERT_TRUE(written.ok()) << written.error().message;
   }

@@ -38,7 +38,8 @@ class SqliteStoreTest : public ::testing::Test {
   std::string db_path() const { return (dir_.path() / "data" / "store.db").string(); }
 
   void write(Store& store, const std::vector<Observation>& observations, const std::vector<DeadLetter>& letters = {}) {
-    auto written = store.write(WriteBatch{observations, letters});
+    // Also offered to latest_by_city, as the processor does with a checkpoint.
+    auto written = store.write(WriteBatch{.observations = observations, .dead_letters = letters, .latest = observations});
     ASSERT_TRUE(written.ok()) << written.error().message;
   }
 
@@ -182,6 +183,17 @@ TEST_F(SqliteStoreTest, ReplayingAKeyReplacesTheWholeRow) {
   EXPECT_EQ(history(*store, HistoryQuery{.city_id = 1}), std::vector<Observation>{replacement});
   EXPECT_EQ(latest(*store), std::vector<Observation>{replacement});
   EXPECT_EQ(stats(*store).observations, 1);
+}
+
+TEST_F(SqliteStoreTest, ObservationsWithoutLatestCandidatesLeaveLatestAlone) {
+  auto store = open();
+  write(*store, {full_observation(1, 100)});
+  const std::vector<Observation> newer{full_observation(1, 200), full_observation(2, 200)};
+  ASSERT_TRUE(store->write(WriteBatch{.observations = newer}).ok());
+  EXPECT_EQ(latest(*store), std::vector<Observation>{full_observation(1, 100)});
+  auto stats = store->stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->observations, 3);
 }
 
 TEST_F(SqliteStoreTest, LatestKeepsTheNewestWhenAnOlderObservationArrivesLater) {
@@ -336,7 +348,7 @@ TEST_F(SqliteStoreTest, ReaderSeesCommittedBatchesWhileAWriterWrites) {
     for (int batch = 0; batch < kBatches; ++batch) {
       std::vector<Observation> rows;
       for (int city = 1; city <= kCities; ++city) rows.push_back(full_observation(city, 1000 + batch));
-      auto written = writer->write(WriteBatch{rows, {}});
+      auto written = writer->write(WriteBatch{.observations = rows, .latest = rows});
       if (!written) {
         writer_error = written.error().message;
         break;

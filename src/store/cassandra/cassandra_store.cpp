@@ -237,7 +237,7 @@ class CassandraStore final : public Store {
     const auto rows = by_partition(batch.observations);
     write_observations(rows, requests);
     write_days(rows, requests);
-    write_latest(rows, requests);
+    write_latest(batch.latest, requests);
     write_dead_letters(batch.dead_letters, requests);
     for (const WindowRow& window : batch.windows) {
       requests.add(session_->execute_async(statements_.stream.upsert_window, cassandra_stream::window_values(window),
@@ -423,15 +423,18 @@ class CassandraStore final : public Store {
     flush_if(true, batch, requests);
   }
 
-  // Only the newest observation of each city in the batch can matter; rows
-  // are ordered by (city, day, time), so it ends its city's run.
-  void write_latest(const Rows& rows, InFlight& requests) {
-    for (auto row = rows.begin(); row != rows.end(); ++row) {
-      const auto next = std::next(row);
-      if (next != rows.end() && std::get<0>(next->first) == std::get<0>(row->first)) continue;
-      const Observation& observation = *row->second;
-      auto values = cassandra_columns::values_of(observation);
-      values.emplace_back(write_time_micros(observation.observed_at));
+  // One upsert per city, its newest candidate (the later on a tie): two
+  // writes with the same USING TIMESTAMP would be settled by comparing
+  // values, not by order.
+  void write_latest(std::span<const Observation> candidates, InFlight& requests) {
+    std::map<std::int64_t, const Observation*> newest;
+    for (const Observation& observation : candidates) {
+      const Observation*& kept = newest[observation.city_id];
+      if (kept == nullptr || observation.observed_at >= kept->observed_at) kept = &observation;
+    }
+    for (const auto& [city_id, observation] : newest) {
+      auto values = cassandra_columns::values_of(*observation);
+      values.emplace_back(write_time_micros(observation->observed_at));
       requests.add(session_->execute_async(statements_.upsert_latest, std::move(values), cql::idempotent_options()));
     }
   }

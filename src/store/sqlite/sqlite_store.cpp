@@ -134,15 +134,15 @@ class SqliteStore final : public Store {
 
   Result<void> write(const WriteBatch& batch) override {
     if (batch.observations.empty() && batch.dead_letters.empty() && batch.windows.empty() &&
-        batch.late_records.empty() && batch.alerts.empty() && batch.checkpoints.empty()) {
+        batch.late_records.empty() && batch.alerts.empty() && batch.checkpoints.empty() && batch.latest.empty()) {
       return {};
     }
-    order_by_city_and_time(batch.observations);
     // One transaction: the checkpoint is durable exactly when the results it covers are.
     auto transaction = sqlite::Transaction::begin(db_);
     if (!transaction) return transaction.error();
-    SQUALL_TRY(upsert_observations());
-    SQUALL_TRY(upsert_latest());
+    // In batch order: a later duplicate replaces an earlier one, as it would written one by one.
+    SQUALL_TRY(run_each(Sql::upsert_observation, batch.observations, sqlite_rows::bind_observation));
+    SQUALL_TRY(run_each(Sql::upsert_latest, batch.latest, sqlite_rows::bind_observation));
     SQUALL_TRY(insert_dead_letters(batch.dead_letters));
     SQUALL_TRY(run_each(Sql::upsert_window, batch.windows, sqlite_rows::bind_window));
     SQUALL_TRY(run_each(Sql::insert_late, batch.late_records, sqlite_rows::bind_late));
@@ -247,40 +247,6 @@ class SqliteStore final : public Store {
     return std::optional<TimeSpan>(spans->front());
   }
 
-  // Sorted by (city, time), the newest observation of each city ends its
-  // run. Equal keys keep batch order (pointers into one span), so the later
-  // duplicate wins as it would written one by one.
-  void order_by_city_and_time(std::span<const Observation> observations) {
-    ordered_.clear();
-    for (const Observation& observation : observations) ordered_.push_back(&observation);
-    std::sort(ordered_.begin(), ordered_.end(), [](const Observation* a, const Observation* b) {
-      if (a->city_id != b->city_id) return a->city_id < b->city_id;
-      if (a->observed_at != b->observed_at) return a->observed_at < b->observed_at;
-      return a < b;
-    });
-  }
-
-  Result<void> upsert_observations() {
-    auto& upsert = statement(Sql::upsert_observation);
-    for (const Observation* observation : ordered_) {
-      sqlite_rows::bind_observation(upsert, *observation);
-      SQUALL_TRY(upsert.run());
-    }
-    return {};
-  }
-
-  // Only the newest observation of each city in the batch can matter.
-  Result<void> upsert_latest() {
-    auto& upsert = statement(Sql::upsert_latest);
-    for (std::size_t i = 0; i < ordered_.size(); ++i) {
-      const bool newest_of_city = i + 1 == ordered_.size() || ordered_[i + 1]->city_id != ordered_[i]->city_id;
-      if (!newest_of_city) continue;
-      sqlite_rows::bind_observation(upsert, *ordered_[i]);
-      SQUALL_TRY(upsert.run());
-    }
-    return {};
-  }
-
   Result<void> insert_dead_letters(std::span<const DeadLetter> dead_letters) {
     auto& insert = statement(Sql::insert_dead_letter);
     for (const DeadLetter& letter : dead_letters) {
@@ -294,7 +260,6 @@ class SqliteStore final : public Store {
   // Declared first so it is destroyed last, after the statements made on it.
   sqlite::Database db_;
   std::vector<sqlite::Statement> statements_;
-  std::vector<const Observation*> ordered_;  // reused: no allocation per batch once warm
 };
 
 }  // namespace

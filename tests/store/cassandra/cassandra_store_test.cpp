@@ -71,7 +71,8 @@ class CassandraStore : public ::testing::Test {
   }
 
   void write(const std::vector<Observation>& observations, const std::vector<DeadLetter>& letters = {}) {
-    auto written = store_->write(WriteBatch{observations, letters});
+    // Also offered to latest_by_city, as the processor does with a checkpoint.
+    auto written = store_->write(WriteBatch{.observations = observations, .dead_letters = letters, .latest = observations});
     ASSERT_TRUE(written.ok()) << written.error().message;
   }
 
