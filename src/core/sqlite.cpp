@@ -27,9 +27,26 @@ Errc code_for(int rc) {
   }
 }
 
+// Which file an error is about, and what the OS said: SQLite's own text
+// ("disk I/O error", "database or disk is full") names neither, and a user
+// with a full or read-only disk needs both to act.
+// The OS error is added only for I/O errors and a full disk, where it comes
+// from the failed call itself (for others it can be a stale, unrelated one).
+std::string context(sqlite3* db, int rc) {
+  std::string out;
+  const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+  if (file != nullptr && *file != '\0') out = fmt::format(" [{}", file);
+  const bool os_failure = (rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL;
+  const int os_errno = db != nullptr && os_failure ? sqlite3_system_errno(db) : 0;
+  if (os_errno != 0) out += fmt::format("{}{}", out.empty() ? " [" : ": ", std::strerror(os_errno));
+  if (!out.empty()) out += "]";
+  return out;
+}
+
 Error db_error(sqlite3* db, int rc, std::string_view what) {
   std::string message = "sqlite: " + std::string(what) + ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  message += context(db, rc);
   return make_error(code_for(rc), std::move(message));
 }
 
@@ -44,6 +61,11 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
   if (rc != SQLITE_OK) return db_error(raw, rc, "cannot open " + path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  // SQLite silently opens a file it cannot write read-only and fails later
+  // with a misleading "unable to open database file": say what is wrong.
+  if (!options.read_only && sqlite3_db_readonly(raw, "main") == 1) {
+    return make_error(Errc::io, fmt::format("sqlite: cannot write {}: the file or its file system is read-only", path));
+  }
   if (!options.read_only) {
     SQUALL_TRY(db.exec("PRAGMA journal_mode=WAL"));
   }
@@ -97,7 +119,7 @@ Result<void> Database::exec(std::string_view sql) {
   if (rc == SQLITE_OK) return {};
   std::string text = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
-  return make_error(code_for(rc), "sqlite: " + text + " (in: " + owned.substr(0, 80) + ")");
+  return make_error(code_for(rc), "sqlite: " + text + " (in: " + owned.substr(0, 80) + ")" + context(db_, rc));
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {

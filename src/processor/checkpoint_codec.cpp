@@ -9,6 +9,22 @@ namespace {
 // 1: windows only; 2: windows, then alert states.
 constexpr std::uint8_t kFormat = 2;
 
+// No processor writes a time, size, count or offset this large, nor a
+// negative count: refused, since the window engine and the store compute
+// with them (a window's end, the next count, a row's version 2 * offset + 1)
+// and would overflow.
+constexpr std::int64_t kLimit = std::int64_t{1} << 62;
+
+bool plausible_time(std::int64_t value) { return value > -kLimit && value < kLimit; }
+bool plausible_count(std::int64_t value) { return value >= 0 && value < kLimit; }
+
+bool plausible(const WindowAggregate& a) {
+  return a.size_s > 0 && a.size_s < kLimit && plausible_time(a.start) && plausible_count(a.count) &&
+         plausible_count(a.temp_c.count) && plausible_count(a.wind_ms.count) &&
+         plausible_count(a.humidity_pct.count) && plausible_count(a.pressure_hpa.count) && a.last_offset >= -1 &&
+         a.last_offset < kLimit;
+}
+
 class Writer {
  public:
   void u8(std::uint8_t value) { out_.push_back(static_cast<char>(value)); }
@@ -147,7 +163,11 @@ Result<WindowAggregate> read_window(Reader& r) {
   SQUALL_ASSIGN(final, r.u8());
   a.final = final != 0;
   SQUALL_ASSIGN(a.last_offset, r.i64());
-  if (a.size_s <= 0) return make_error(Errc::parse, "checkpoint state: a window of size " + std::to_string(a.size_s));
+  if (!plausible(a)) {
+    return make_error(Errc::parse, "checkpoint state: a window no processor writes (size " + std::to_string(a.size_s) +
+                                       ", start " + std::to_string(a.start) + ", count " + std::to_string(a.count) +
+                                       ", last offset " + std::to_string(a.last_offset) + ")");
+  }
   return a;
 }
 
@@ -171,7 +191,10 @@ Result<PartitionSnapshot> read_windows(Reader& r) {
   std::int64_t max = 0;
   SQUALL_ASSIGN(has_max, r.u8());
   SQUALL_ASSIGN(max, r.i64());
-  if (has_max != 0) snapshot.max_event_time = max;
+  if (has_max != 0) {
+    if (!plausible_time(max)) return make_error(Errc::parse, "checkpoint state: an event time of " + std::to_string(max));
+    snapshot.max_event_time = max;
+  }
   SQUALL_ASSIGN(snapshot.finalized_through, r.i64());
   std::size_t windows = 0;
   SQUALL_ASSIGN(windows, r.count(100));
@@ -211,7 +234,8 @@ Result<std::vector<AlertState>> read_alerts(Reader& r) {
     SQUALL_ASSIGN(state.rule, r.text());
     SQUALL_ASSIGN(streak, r.i64());
     SQUALL_ASSIGN(raised, r.u8());
-    if (streak < 0 || streak > INT32_MAX) return make_error(Errc::parse, "checkpoint state: an alert streak out of range");
+    // The evaluator adds one to a streak: INT32_MAX itself would overflow.
+    if (streak < 0 || streak >= INT32_MAX) return make_error(Errc::parse, "checkpoint state: an alert streak out of range");
     state.streak = static_cast<std::int32_t>(streak);
     state.raised = raised != 0;
     alerts.push_back(std::move(state));

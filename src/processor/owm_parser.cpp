@@ -64,8 +64,10 @@ std::string_view trimmed(std::string_view token) {
 
 // Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
 // Control bytes are written as \xNN: a reason travels in a header and a
-// TEXT column, where a raw zero byte would cut it short.
-std::string excerpt(std::string_view text, std::size_t limit = kMaxExcerptBytes) {
+// TEXT column, where a raw zero byte would cut it short. Cold, like
+// end_of_first_value(): only rejections need them, and out of the hot text
+// they leave the parser's hot code laid out as before they grew.
+[[gnu::cold]] std::string excerpt(std::string_view text, std::size_t limit = kMaxExcerptBytes) {
   std::size_t end = text.size();
   if (end > limit) {
     end = limit;
@@ -780,7 +782,7 @@ Error top_level_problem(od::document& document) {
 
 // Where the top-level value `json` starts with ends, by counting brackets
 // outside strings; npos when it never closes.
-std::size_t end_of_first_value(std::string_view json) {
+[[gnu::cold]] std::size_t end_of_first_value(std::string_view json) {
   int depth = 0;
   bool in_string = false;
   bool escaped = false;

@@ -544,6 +544,11 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
       return appended;
     });
   }
+  // Except that a checkpoint must not reach the store before the CSV rows it
+  // covers are durable: a restart skips every record below the store's
+  // checkpoint, so rows the backup had not yet appended (killed, disk full)
+  // would never reach it. Batches with a checkpoint wait for the backup.
+  if (!checkpoints.empty() && csv_appended.valid()) SQUALL_TRY(csv_appended.get());
   auto stored = with_retry(stop, kSinkStore, "store write", [&] {
     return store.write(
         store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints, latest_rows});

@@ -88,6 +88,26 @@ TEST(SqliteOpen, MissingDirectoryIsAnIoError) {
   EXPECT_NE(opened.error().message.find("/nonexistent-dir/x/test.db"), std::string::npos);
 }
 
+// A full disk (here: the page limit, which SQLite reports as SQLITE_FULL like
+// ENOSPC) is named with the database file, so the user knows which disk.
+TEST_F(SqliteTest, AFullDatabaseErrorNamesTheFile) {
+  ASSERT_TRUE(db_->exec("PRAGMA max_page_count=4").ok());
+  Result<void> failed;
+  for (int i = 0; i < 100 && failed.ok(); ++i) {
+    failed = db_->exec("INSERT INTO t(name) VALUES (randomblob(2000))");
+  }
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, Errc::io);
+  EXPECT_NE(failed.error().message.find("full"), std::string::npos) << failed.error().message;
+  EXPECT_NE(failed.error().message.find(dir_.file("test.db")), std::string::npos) << failed.error().message;
+
+  auto insert = db_->prepare("INSERT INTO t(name) VALUES (randomblob(2000))");
+  ASSERT_TRUE(insert.ok());
+  auto stepped = insert->run();
+  ASSERT_FALSE(stepped.ok());
+  EXPECT_NE(stepped.error().message.find(dir_.file("test.db")), std::string::npos) << stepped.error().message;
+}
+
 // A writer that finds the lock taken queues for it instead of polling
 // against SQLite's busy timeout: it starts the moment the holder commits,
 // however long that took. (Polling with growing sleeps is what let a

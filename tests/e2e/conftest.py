@@ -12,6 +12,9 @@ import pytest
 
 SQUALL = os.environ.get("E2E_SQUALL_BINARY", "squall")
 
+# The squall processes the running test started, checked when it ends.
+STARTED = []
+
 
 def clean_env(env):
     """This process's environment without squall settings, plus `env`. Servers
@@ -27,6 +30,7 @@ def squall(*args, check=True, timeout=600, env=None, cwd=None):
     full_env = clean_env(env)
     result = subprocess.run([SQUALL, *map(str, args)], capture_output=True, text=True,
                             timeout=timeout, env=full_env, cwd=cwd)
+    STARTED.append(result)
     if check and result.returncode != 0:
         raise AssertionError(f"squall {' '.join(map(str, args))} exited {result.returncode}\n"
                              f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}")
@@ -36,8 +40,10 @@ def squall(*args, check=True, timeout=600, env=None, cwd=None):
 def start(*args, env=None):
     """Starts squall in the background; the caller stops it."""
     full_env = clean_env(env)
-    return subprocess.Popen([SQUALL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=full_env)
+    process = subprocess.Popen([SQUALL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=full_env)
+    STARTED.append(process)
+    return process
 
 
 def stats(data_dir):
@@ -91,3 +97,38 @@ def kill_hard(process):
 @pytest.fixture
 def data_dir(tmp_path):
     return tmp_path / "data"
+
+
+# Set by the asan and tsan test presets; UBSan shares ASan's process and
+# ignores log_path there, so its reports stay on stderr.
+SANITIZER_OPTIONS = ("ASAN_OPTIONS", "TSAN_OPTIONS")
+
+
+def aborted(process):
+    code = process.returncode if isinstance(process, subprocess.CompletedProcess) else process.poll()
+    return code == -signal.SIGABRT
+
+
+@pytest.fixture(autouse=True)
+def fail_on_sanitizer_reports(tmp_path_factory, monkeypatch):
+    """Fails the test when a squall process it ran aborted or, in a sanitizer
+    build, wrote a report, even one the test expected to fail, killed, or whose
+    exit code it does not check. The presets make every sanitizer abort on its
+    first report; ASan's and TSan's reports go to files read here."""
+    STARTED.clear()
+    reports = tmp_path_factory.mktemp("sanitizer-reports")
+    for name in SANITIZER_OPTIONS:
+        if name in os.environ:
+            monkeypatch.setenv(name, f"{os.environ[name]}:log_path={reports / 'squall'}")
+    yield
+    problems = [abort_report(process) for process in STARTED if aborted(process)]
+    problems += [path.read_text() for path in sorted(reports.iterdir())]
+    if problems:
+        pytest.fail("squall aborted or a sanitizer reported:\n" + "\n".join(problems), pytrace=False)
+
+
+def abort_report(process):
+    report = f"aborted: {' '.join(map(str, process.args))}"
+    if isinstance(process, subprocess.CompletedProcess):
+        report += f"\nstderr:\n{process.stderr[-4000:]}"
+    return report

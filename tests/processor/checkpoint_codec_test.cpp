@@ -73,5 +73,26 @@ TEST(CheckpointCodec, ForeignBytesAreRejectedWithTheReason) {
   EXPECT_FALSE(decode_checkpoint(huge).ok());
 }
 
+// Found by fuzz/checkpoint_fuzz.cpp: each of these decoded, and the state
+// then overflowed in the window engine (a window's end, a watermark), in the
+// alert evaluator (the next streak) or in a window's average (a negative count).
+TEST(CheckpointCodec, AStateNoProcessorWritesIsAnError) {
+  const auto rejected = [](void (*change)(PartitionState&)) {
+    PartitionState state = sample();
+    change(state);
+    return !decode_checkpoint(encode_checkpoint(state)).ok();
+  };
+  EXPECT_TRUE(rejected([](PartitionState& s) { s.windows.windows[0].start = INT64_MAX - 10; }));
+  EXPECT_TRUE(rejected([](PartitionState& s) { s.windows.windows[0].size_s = INT64_MAX; }));
+  EXPECT_TRUE(rejected([](PartitionState& s) { s.windows.windows[0].count = -1; }));
+  EXPECT_TRUE(rejected([](PartitionState& s) { s.windows.windows[0].temp_c.count = -3; }));
+  EXPECT_TRUE(rejected([](PartitionState& s) { s.windows.windows[0].last_offset = INT64_MAX; }));
+  EXPECT_TRUE(rejected([](PartitionState& s) { s.windows.max_event_time = INT64_MIN; }));
+  EXPECT_TRUE(rejected([](PartitionState& s) { s.alerts[0].streak = INT32_MAX; }));
+  // What a processor does write still decodes, the extremes it uses included.
+  EXPECT_FALSE(rejected([](PartitionState& s) { s.windows.finalized_through = INT64_MIN; }));
+  EXPECT_FALSE(rejected([](PartitionState& s) { s.windows.windows[0].last_offset = -1; }));
+}
+
 }  // namespace
 }  // namespace squall::processor

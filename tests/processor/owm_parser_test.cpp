@@ -416,8 +416,14 @@ TEST_F(OwmParserTest, EveryTruncationOfARealPayloadIsRejected) {
 TEST_F(OwmParserTest, TrailingContentAfterTheObjectIsRejected) {
   EXPECT_EQ(reason_of(record() + R"({"id":2})"), "invalid JSON: trailing content after the top-level object");
   EXPECT_EQ(reason_of(record() + "}"), "invalid JSON: trailing content after the top-level object");
-  EXPECT_EQ(reason_of(record() + " trailing").rfind("invalid JSON: ", 0), 0u);
-  EXPECT_EQ(reason_of(record() + " 7").rfind("invalid JSON: ", 0), 0u);
+  // simdjson itself calls these "ended early": the object is complete, but
+  // the message does not end with its brace.
+  const std::string trailing = "invalid JSON: trailing content after the top-level object";
+  EXPECT_EQ(reason_of(record() + " trailing"), trailing);
+  EXPECT_EQ(reason_of(record() + " 7"), trailing);
+  EXPECT_EQ(reason_of(record() + std::string(1, '\0')), trailing);  // a C string's terminator
+  EXPECT_EQ(reason_of(record(R"("name":"}\"{")") + "x"), trailing);  // brackets in strings do not count
+  EXPECT_EQ(reason_of(R"({"id":1,"dt":)"), "invalid JSON: JSON document ended early in the middle of an object or array.");
   EXPECT_TRUE(parse(record() + " \r\n\t").ok());  // whitespace is not content
 }
 
@@ -429,8 +435,34 @@ TEST_F(OwmParserTest, InvalidUtf8IsRejected) {
 }
 
 TEST_F(OwmParserTest, InvalidEscapesAreRejected) {
-  EXPECT_EQ(reason_of(record(R"("name":"\ud800")")).rfind("field name: invalid JSON: ", 0), 0u);
-  EXPECT_EQ(reason_of(record(R"("name":"\q")")).rfind("field name: invalid JSON: ", 0), 0u);
+  const std::string bad_string = "invalid JSON: bad escape or unpaired surrogate in a string";
+  EXPECT_EQ(reason_of(record(R"("name":"\ud800")")), "field name: " + bad_string);
+  EXPECT_EQ(reason_of(record(R"("name":"\udc00x")")), "field name: " + bad_string);
+  EXPECT_EQ(reason_of(record(R"("name":"\ud83d\u0041")")), "field name: " + bad_string);
+  EXPECT_EQ(reason_of(record(R"("name":"\q")")), "field name: " + bad_string);
+  EXPECT_EQ(reason_of(record(R"("note":"\ud800")")), "field note: " + bad_string);  // ignored, still checked
+  EXPECT_EQ(reason_of(record(R"("no\ud800te":1)")), bad_string);                   // in a key
+}
+
+TEST_F(OwmParserTest, BinaryDataIsInvalidUtf8NotAnUnescapedCharacter) {
+  // Once binary data holds a quote, stage 1 sees control bytes "inside a
+  // string" and reports them first; the invalid UTF-8 is what tells binary
+  // data apart from a string with a raw tab in it.
+  EXPECT_EQ(reason_of(std::string("\x1f\x8b\"\x01\xff\"\x08\x00", 8)), "invalid UTF-8 in the message");
+  EXPECT_EQ(reason_of(record("\"name\":\"a\tb\"")),
+            "invalid JSON: Within strings, some characters must be escaped, we found unescaped characters");
+}
+
+TEST_F(OwmParserTest, ControlBytesAreEscapedInReasons) {
+  EXPECT_EQ(reason_of(std::string(16, '\0')), "invalid JSON: unexpected \\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
+                                              "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00");
+  EXPECT_EQ(reason_of(record("\"extra\":tru\x7f")), "field extra: invalid JSON value tru\\x7f");
+}
+
+TEST_F(OwmParserTest, AByteOrderMarkIsNamed) {
+  const std::string bom = "\xEF\xBB\xBF";
+  EXPECT_EQ(reason_of(bom + record()), "invalid JSON: the message starts with a UTF-8 byte order mark");
+  EXPECT_EQ(reason_of(bom + "[1]"), "invalid JSON: the message starts with a UTF-8 byte order mark");
 }
 
 TEST_F(OwmParserTest, DuplicateKeysAreAmbiguousAndRejected) {
@@ -632,6 +664,8 @@ TEST_F(OwmParserTest, EveryRejectionHasAKindForMetrics) {
   EXPECT_EQ(kind_of(record(R"("cod":401,"message":"Invalid API key")")), "owm_error");
   EXPECT_EQ(kind_of(R"({"id":1,"dt":1700000000,"main":{"temp":280,"humidity":140}})"), "out_of_range");
   EXPECT_EQ(kind_of(R"({"id":-5,"dt":1700000000,"main":{"temp":280}})"), "out_of_range");
+  EXPECT_EQ(kind_of(std::string(2 << 20, ' ')), "too_large");
+  EXPECT_EQ(kind_of(record(R"("extra":)" + std::string(65, '[') + std::string(65, ']'))), "too_deep");
   EXPECT_EQ(rejection_kind("header units: unknown unit system 'x'"), "bad_header");
   EXPECT_EQ(rejection_kind("something nobody planned for"), "other");
 }
