@@ -532,9 +532,12 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
     stage_start = observe_since(counters.topics_seconds, stage_start);
   }
   // The store and the CSV backup each track what they hold (checkpoints,
-  // the backup's progress file), so neither waits for the other: the backup
-  // formats and fsyncs on a second thread while the store writes. Both
-  // finish before any offset is committed.
+  // the backup's progress file), so the backup formats and fsyncs on a
+  // second thread while the store writes, except in a batch that carries a
+  // checkpoint: a restart skips every record below the store's checkpoint,
+  // so the backup must hold those rows first (killed or out of space in
+  // between, they would never reach it). Both finish before any offset is
+  // committed.
   std::future<Result<void>> csv_appended;
   if (csv != nullptr && !positions.empty()) {
     csv_appended = std::async(std::launch::async, [&, stage_start] {
@@ -544,16 +547,13 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
       return appended;
     });
   }
-  // Except that a checkpoint must not reach the store before the CSV rows it
-  // covers are durable: a restart skips every record below the store's
-  // checkpoint, so rows the backup had not yet appended (killed, disk full)
-  // would never reach it. Batches with a checkpoint wait for the backup.
   if (!checkpoints.empty() && csv_appended.valid()) SQUALL_TRY(csv_appended.get());
+  const auto storing = Clock::now();
   auto stored = with_retry(stop, kSinkStore, "store write", [&] {
     return store.write(
         store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints, latest_rows});
   });
-  observe_since(counters.store_seconds, stage_start);
+  observe_since(counters.store_seconds, storing);
   if (csv_appended.valid()) SQUALL_TRY(csv_appended.get());
   SQUALL_TRY(stored);
   if (checkpoint_positions.empty()) return {};
