@@ -55,8 +55,10 @@ def test_processor_sigkilled_at_20_random_moments(tmp_path):
                 # During start-up and recovery: opening the store, loading checkpoints.
                 time.sleep(rng.uniform(0.05, 0.5))
             else:
-                # Mid-processing: once a random number of new observations is stored.
-                step = rng.randint(500, 2500)
+                # Mid-processing: once a random number of new observations is
+                # stored. The steps, plus what is stored between a check and the
+                # kill, must leave most of the dataset for the later kills.
+                step = rng.randint(200, 1200)
                 wait_until(lambda: stored_observation_count(crashed) >= min(before + step, EVENTS)
                            or processor.poll() is not None, timeout_s=120, interval_s=0.01,
                            what=f"{step} more observations")
