@@ -60,8 +60,18 @@ int CommandContext::fail(const Error& error) {
     case Errc::unavailable:
     case Errc::timeout:
       exit_code = kExitFailure;
-      hint = "check that the server named above is running and reachable from here (the project's own Kafka "
-             "and Cassandra: scripts/services status)";
+      if (error.message.find("TLS handshake") != std::string::npos &&
+          error.message.find("certificate") != std::string::npos) {
+        hint = "the server's TLS certificate was not trusted: point store.tls_ca_file at the PEM file of the CA "
+               "that signed it (Kafka: kafka.ssl.ca.location) and connect by a name or address the certificate "
+               "lists; store.tls_verify = false skips the check (never in production)";
+      } else if (error.message.find("require client-to-node TLS") != std::string::npos) {
+        hint = "if the Cassandra node requires TLS, set store.tls = true (and store.tls_ca_file to its CA); "
+               "otherwise check that the server named above is running (scripts/services status)";
+      } else {
+        hint = "check that the server named above is running and reachable from here (the project's own Kafka "
+               "and Cassandra: scripts/services status)";
+      }
       break;
     case Errc::io:
       exit_code = kExitFailure;

@@ -10,6 +10,9 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <fmt/format.h>
 
 namespace squall::cql {
@@ -203,7 +206,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
       if (handshake_ec) {
         return self->fail(make_error(Errc::unavailable, fmt::format("TLS handshake with {} failed: {}",
                                                                     self->endpoint.to_string(),
-                                                                    handshake_ec.message())));
+                                                                    self->handshake_failure(handshake_ec))));
       }
       self->on_transport_ready();
     });
@@ -431,8 +434,29 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     complete(*pending, decode_response(frame));
   }
 
+  // Why the TLS handshake failed, in words that say which side to fix: the
+  // certificate check (chain or host name) or the transport.
+  std::string handshake_failure(error_code ec) {
+    const bool verify_failed =
+        ec.category() == asio::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+    if (!verify_failed) return ec.message();
+    const long result = SSL_get_verify_result(tls->native_handle());
+    if (result != X509_V_OK) {
+      return fmt::format("the server's certificate was not accepted: {} (certificate verify failed)",
+                         X509_verify_cert_error_string(result));
+    }
+    // The chain was fine; the host name check (set as the verify callback) refused it.
+    return fmt::format("the server's certificate does not name {} (certificate verify failed)", endpoint.host);
+  }
+
   Error lost(error_code ec) const {
-    return make_error(Errc::unavailable, fmt::format("connection to {} lost: {}", endpoint.to_string(), ec.message()));
+    // A node that requires TLS drops a plain-text client's STARTUP.
+    const char* tls_hint = state == State::opening && !tls ? " before answering STARTUP (does the node require "
+                                                             "client-to-node TLS?)"
+                                                           : "";
+    return make_error(Errc::unavailable,
+                      fmt::format("connection to {} lost: {}{}", endpoint.to_string(), ec.message(), tls_hint));
   }
 
   void fail(const Error& error) {

@@ -3,6 +3,11 @@
 //   SQUALL_TEST_CASSANDRA=127.0.0.1:9042            where the server listens (required)
 //   SQUALL_TEST_CASSANDRA_AUTH=cassandra:cassandra  user:password when it runs with
 //                                                   PasswordAuthenticator; enables the auth tests
+//   SQUALL_TEST_CASSANDRA_CA=<file.pem>             the node requires client-to-node TLS and its
+//                                                   certificate is signed by (here: is) this PEM;
+//                                                   every test then connects over verified TLS, and
+//                                                   the TLS tests run (scripts/services start
+//                                                   cassandra --auth: .cache/services/cassandra-auth/tls/ca.pem)
 //
 // Without SQUALL_TEST_CASSANDRA the binary fails: a missing server must not
 // pass for a green run. Each run works in a keyspace of its own, dropped at the end.
@@ -11,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 
@@ -27,6 +33,7 @@ struct Server {
   std::string contact_point;
   std::string user;
   std::string password;
+  std::string ca_file;  // non-empty: the node requires TLS
 };
 
 Server& server() {
@@ -42,6 +49,10 @@ SessionOptions base_options() {
   options.consistency = Consistency::one;  // a single node
   options.connect_timeout = 10s;
   options.request_timeout = 30s;  // DDL on a small JVM heap can take a while
+  if (!server().ca_file.empty()) {
+    options.tls.enabled = true;
+    options.tls.ca_file = server().ca_file;
+  }
   return options;
 }
 
@@ -344,6 +355,92 @@ TEST_F(CassandraAuth, NoCredentialsIsRefused) {
   EXPECT_NE(session.error().message.find("PasswordAuthenticator"), std::string::npos) << session.error().message;
 }
 
+// --------------------------------------------------------------------- TLS
+// Against the node of `scripts/services start cassandra --auth`: TLS required
+// (optional: false), a self-signed certificate made at start-up for
+// IP:127.0.0.1 and DNS:localhost. Every test above already ran over verified
+// TLS when SQUALL_TEST_CASSANDRA_CA is set; these check the edges.
+
+class CassandraTls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(server().ca_file.empty())
+        << "SQUALL_TEST_CASSANDRA_CA is not set: start the server with `scripts/services start cassandra --auth` "
+           "and set SQUALL_TEST_CASSANDRA_CA to its .cache/services/cassandra-auth/tls/ca.pem, or exclude "
+           "CassandraTls.*";
+  }
+
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch(), ignored);
+  }
+
+  static std::filesystem::path scratch() {
+    return std::filesystem::temp_directory_path() / ("squall-cql-it-" + std::to_string(::getpid()));
+  }
+
+  // A certificate the node's was not signed by: a fresh self-signed one.
+  static std::string untrusted_ca() {
+    const auto dir = scratch();
+    std::filesystem::create_directories(dir);
+    const auto pem = dir / "untrusted-ca.pem";
+    const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=squall-untrusted "
+                                "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout '" +
+                                (dir / "untrusted.key").string() + "' -out '" + pem.string() + "' >/dev/null 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    return pem.string();
+  }
+};
+
+TEST_F(CassandraTls, TheRightCaAndPasswordConnectAndQuery) {
+  auto session = Session::connect(base_options());
+  ASSERT_TRUE(session.ok()) << session.error().message;
+  auto result = (*session)->query("SELECT release_version FROM system.local");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  ASSERT_EQ(result->rows.size(), 1u);
+}
+
+TEST_F(CassandraTls, ByHostNameTheCertificatesDnsNameIsVerified) {
+  auto options = base_options();
+  const auto colon = server().contact_point.rfind(':');
+  options.contact_points = {"localhost" + server().contact_point.substr(colon)};
+  auto session = Session::connect(options);
+  ASSERT_TRUE(session.ok()) << session.error().message;
+  EXPECT_TRUE((*session)->query("SELECT release_version FROM system.local").ok());
+}
+
+TEST_F(CassandraTls, AnUntrustedCertificateFailsTheHandshakeSayingSo) {
+  auto options = base_options();
+  options.tls.ca_file = untrusted_ca();
+  auto session = Session::connect(options);
+  ASSERT_FALSE(session.ok());
+  const std::string& message = session.error().message;
+  EXPECT_NE(message.find("TLS handshake with " + server().contact_point + " failed"), std::string::npos) << message;
+  EXPECT_NE(message.find("the server's certificate was not accepted: self-signed certificate"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("certificate verify failed"), std::string::npos) << message;
+  EXPECT_EQ(message.find(server().password), std::string::npos) << message;
+}
+
+TEST_F(CassandraTls, WithoutVerificationTheSameCertificateIsAccepted) {
+  auto options = base_options();
+  options.tls.ca_file = untrusted_ca();  // ignored: nothing is checked
+  options.tls.verify = false;
+  auto session = Session::connect(options);
+  ASSERT_TRUE(session.ok()) << session.error().message;
+  EXPECT_TRUE((*session)->query("SELECT release_version FROM system.local").ok());
+}
+
+TEST_F(CassandraTls, APlainTextClientIsRefusedByTheNode) {
+  auto options = base_options();
+  options.tls = TlsOptions{};
+  auto session = Session::connect(options);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.error().code, Errc::unavailable);
+  EXPECT_NE(session.error().message.find("does the node require client-to-node TLS?"), std::string::npos)
+      << session.error().message;
+}
+
 }  // namespace
 }  // namespace squall::cql
 
@@ -366,6 +463,13 @@ int main(int argc, char** argv) {
     }
     server.user = credentials.substr(0, colon);
     server.password = credentials.substr(colon + 1);
+  }
+  if (const char* ca = std::getenv("SQUALL_TEST_CASSANDRA_CA"); ca != nullptr && *ca != '\0') {
+    if (!std::filesystem::is_regular_file(ca)) {
+      std::cerr << "cql_integration_tests: SQUALL_TEST_CASSANDRA_CA names no file: " << ca << "\n";
+      return 1;
+    }
+    server.ca_file = ca;
   }
   return RUN_ALL_TESTS();
 }

@@ -2,7 +2,10 @@
 
 Uses the DataStax Python driver (Debian package python3-cassandra).
 
-    cql.py --host H --port P [--user U --password W] [--probe] [STATEMENT ...]
+    cql.py --host H --port P [--user U --password W] [--tls-ca CA.pem] [--probe] [STATEMENT ...]
+
+--tls-ca: connect over TLS, trusting only the certificates in CA.pem, and
+check that the node's certificate names --host (as an IP or DNS name).
 
 --probe: run SELECT release_version FROM system.local, print the version,
 exit 0 on success and 1 on any failure (one line on stderr saying why).
@@ -43,6 +46,7 @@ def main():
     ap.add_argument("--port", type=int, default=9042)
     ap.add_argument("--user")
     ap.add_argument("--password")
+    ap.add_argument("--tls-ca", help="PEM file of trusted certificates: connect over TLS (verified)")
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--probe", action="store_true")
     ap.add_argument("statements", nargs="*")
@@ -61,6 +65,17 @@ def main():
     auth = None
     if args.user is not None:
         auth = PlainTextAuthProvider(username=args.user, password=args.password or "")
+    tls = {}
+    if args.tls_ca:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the chain and the host name
+        try:
+            context.load_verify_locations(cafile=args.tls_ca)
+        except (OSError, ssl.SSLError) as e:
+            print(f"cql.py: cannot load the TLS CA file {args.tls_ca}: {e}", file=sys.stderr)
+            return 1
+        tls = {"ssl_context": context, "ssl_options": {"server_hostname": args.host}}
     cluster = Cluster(
         [args.host],
         port=args.port,
@@ -68,6 +83,7 @@ def main():
         load_balancing_policy=WhiteListRoundRobinPolicy([args.host]),
         connect_timeout=args.timeout,
         control_connection_timeout=args.timeout,
+        **tls,
     )
     try:
         try:
