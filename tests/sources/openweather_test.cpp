@@ -207,12 +207,19 @@ TEST(OpenWeatherTest, CountsResponsesByStatus) {
 }
 
 TEST(OpenWeatherTest, TimeoutIsRetried) {
-  test::FakeOwmServer server([](const auto& request, auto& response, int number) {
-    if (number == 1) std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  // The first request is answered only after the retry arrived, so it times
+  // out however slow the machine; the retry has the whole timeout to be
+  // answered (a fixed 600 ms stall against a 200 ms timeout left the retry
+  // too little time under ThreadSanitizer on a busy machine).
+  std::promise<void> retry_arrived;
+  const std::shared_future<void> retried = retry_arrived.get_future().share();
+  test::FakeOwmServer server([&](const auto& request, auto& response, int number) {
+    if (number == 1) retried.wait_for(std::chrono::seconds(30));
+    if (number == 2) retry_arrived.set_value();
     serve_observation(request, response);
   });
   auto options = options_for(server, {4887398});
-  options.timeout_ms = 200;
+  options.timeout_ms = 1000;
   options.max_events = 1;
   const Drained result = drain(*openweather(options));
   ASSERT_FALSE(result.error);
