@@ -15,6 +15,7 @@ multisets, to the clean run's: 0 lost, 0 duplicated."""
 
 import os
 import random
+import signal
 import time
 
 import pytest
@@ -174,7 +175,14 @@ def test_cassandra_stopped_for_30s_mid_stream(dataset):
                    what="a quarter of the rows stored")
         assert processor.poll() is None, f"the processor exited early:\n{log_path.read_text()[-3000:]}"
         baseline_kib = max(rss_kib(processor.pid) for _ in range(5) if time.sleep(0.1) is None)
-        services("stop", "cassandra")
+        # Cassandra takes seconds to stop, in which a fast processor could store
+        # the rest of the data set: hold it still until the node is down, so
+        # the outage always meets it mid-stream.
+        os.kill(processor.pid, signal.SIGSTOP)
+        try:
+            services("stop", "cassandra")
+        finally:
+            os.kill(processor.pid, signal.SIGCONT)
         t_down = time.monotonic()
         # A commit can still be in flight for a batch Cassandra acknowledged before it stopped.
         time.sleep(1)

@@ -70,11 +70,15 @@ def test_tail_and_topics_authenticate_too(data_dir):
     assert not shown(PASSWORD, tail.stdout, tail.stderr)
 
 
-def test_a_wrong_password_fails_fast_with_the_credentials_exit_code(data_dir):
+def test_a_wrong_password_fails_fast_with_the_credentials_exit_code(data_dir, tmp_path):
     secret = "wrong-sasl-password-31337"
     flags, env = sasl(secret)
+    # A start-up check that waited its whole timeout would take 120 s: the
+    # refusal must end it long before.
+    config = tmp_path / "squall.toml"
+    config.write_text('[log]\nkafka_timeout = "120s"\n')
     started = time.monotonic()
-    result = squall("--verbose", "run", "--data-dir", data_dir, "--log", sasl_url(), *flags, "--topic",
+    result = squall("--verbose", "--config", config, "run", "--data-dir", data_dir, "--log", sasl_url(), *flags, "--topic",
                     unique("weather-sasl"), "--max-events", 10, "--exit-when-drained", "--no-serve", env=env,
                     check=False, timeout=120)
     elapsed = time.monotonic() - started

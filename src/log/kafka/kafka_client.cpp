@@ -1,6 +1,9 @@
 #include "log/kafka/kafka_client.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -107,12 +110,27 @@ bool ClientEvents::authentication_failed() const {
 
 Result<void> check_reachable(RdKafka::Handle& handle, const std::string& bootstrap, int timeout_ms,
                              const ClientEvents& events) {
-  RdKafka::Metadata* raw = nullptr;
-  const RdKafka::ErrorCode code = handle.metadata(false, nullptr, &raw, timeout_ms);
-  std::unique_ptr<RdKafka::Metadata> metadata(raw);
-  if (code == RdKafka::ERR_NO_ERROR) return {};
-  // Error events wait in the client's queue until served.
-  handle.poll(0);
+  // A refused login arrives as an error event long before a metadata request
+  // would time out: ask in short slices and stop at the first refusal, so a
+  // wrong password fails in about a second rather than after the timeout.
+  constexpr int kSliceMs = 500;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  RdKafka::ErrorCode code = RdKafka::ERR__TIMED_OUT;
+  for (int left = timeout_ms; left > 0;) {
+    const auto started = std::chrono::steady_clock::now();
+    RdKafka::Metadata* raw = nullptr;
+    code = handle.metadata(false, nullptr, &raw, std::min(left, kSliceMs));
+    std::unique_ptr<RdKafka::Metadata> metadata(raw);
+    if (code == RdKafka::ERR_NO_ERROR) return {};
+    // Error events wait in the client's queue until served.
+    handle.poll(0);
+    if (events.authentication_failed()) break;
+    // With every broker down the request can fail at once: no busy loop.
+    std::this_thread::sleep_until(std::min(deadline, started + std::chrono::milliseconds(100)));
+    left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                deadline - std::chrono::steady_clock::now())
+                                .count());
+  }
   std::string detail = events.last_problem();
   if (detail.empty()) detail = RdKafka::err2str(code);
   if (events.authentication_failed()) {
