@@ -57,21 +57,18 @@ int CommandContext::fail(const Error& error) {
       hint = "credentials come from OPENWEATHER_API_KEY (the API), store.user + SQUALL_STORE_PASSWORD (Cassandra) "
              "and kafka.sasl.* (Kafka); see README.md";
       break;
+    case Errc::tls:
+      exit_code = kExitFailure;
+      hint = "the server's TLS certificate was not trusted: point store.tls_ca_file at the PEM file of the CA "
+             "that signed it and connect by a name or address the certificate "
+             "lists; store.tls_verify = false skips the check (never in production)";
+      break;
     case Errc::unavailable:
     case Errc::timeout:
       exit_code = kExitFailure;
-      if (error.message.find("TLS handshake") != std::string::npos &&
-          error.message.find("certificate") != std::string::npos) {
-        hint = "the server's TLS certificate was not trusted: point store.tls_ca_file at the PEM file of the CA "
-               "that signed it (Kafka: kafka.ssl.ca.location) and connect by a name or address the certificate "
-               "lists; store.tls_verify = false skips the check (never in production)";
-      } else if (error.message.find("require client-to-node TLS") != std::string::npos) {
-        hint = "if the Cassandra node requires TLS, set store.tls = true (and store.tls_ca_file to its CA); "
-               "otherwise check that the server named above is running (scripts/services status)";
-      } else {
-        hint = "check that the server named above is running and reachable from here (the project's own Kafka "
-               "and Cassandra: scripts/services status)";
-      }
+      hint = "check that the server named above is running and reachable from here (the project's own Kafka "
+             "and Cassandra: scripts/services status); a Cassandra node that requires client-to-node TLS also "
+             "needs store.tls = true";
       break;
     case Errc::io:
       exit_code = kExitFailure;

@@ -19,6 +19,7 @@ enum class Errc {
   unavailable,       // a remote service could not be reached or refused
   timeout,           // an operation ran out of time
   auth,              // credentials were refused
+  tls,               // the peer's certificate was not accepted (untrusted, or for another name)
   internal,          // a bug: an invariant did not hold
 };
 

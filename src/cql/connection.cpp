@@ -204,9 +204,10 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     tls->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](error_code handshake_ec) {
       if (self->state == State::closed) return;
       if (handshake_ec) {
-        return self->fail(make_error(Errc::unavailable, fmt::format("TLS handshake with {} failed: {}",
-                                                                    self->endpoint.to_string(),
-                                                                    self->handshake_failure(handshake_ec))));
+        // A refused certificate is a configuration problem, not an outage: retrying will not help.
+        const Errc code = self->certificate_refused(handshake_ec) ? Errc::tls : Errc::unavailable;
+        return self->fail(make_error(code, fmt::format("TLS handshake with {} failed: {}", self->endpoint.to_string(),
+                                                       self->handshake_failure(handshake_ec))));
       }
       self->on_transport_ready();
     });
@@ -436,11 +437,13 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
 
   // Why the TLS handshake failed, in words that say which side to fix: the
   // certificate check (chain or host name) or the transport.
+  static bool certificate_refused(error_code ec) {
+    return ec.category() == asio::error::get_ssl_category() &&
+           ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+  }
+
   std::string handshake_failure(error_code ec) {
-    const bool verify_failed =
-        ec.category() == asio::error::get_ssl_category() &&
-        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
-    if (!verify_failed) return ec.message();
+    if (!certificate_refused(ec)) return ec.message();
     const long result = SSL_get_verify_result(tls->native_handle());
     if (result != X509_V_OK) {
       return fmt::format("the server's certificate was not accepted: {} (certificate verify failed)",

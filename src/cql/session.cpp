@@ -227,9 +227,9 @@ struct Session::Impl {
       if (!result) failures.push_back(result.error());
     }
     if (failures.size() < opened.size()) return {};
-    // Refused credentials say more than the unreachable nodes next to them.
+    // Refused credentials or certificates say more than the unreachable nodes next to them.
     for (const auto& failure : failures) {
-      if (failure.code == Errc::auth) return failure;
+      if (failure.code == Errc::auth || failure.code == Errc::tls) return failure;
     }
     std::string reasons;
     for (const auto& failure : failures) reasons += (reasons.empty() ? "" : "; ") + failure.message;

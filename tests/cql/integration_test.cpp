@@ -414,6 +414,7 @@ TEST_F(CassandraTls, AnUntrustedCertificateFailsTheHandshakeSayingSo) {
   options.tls.ca_file = untrusted_ca();
   auto session = Session::connect(options);
   ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.error().code, Errc::tls);
   const std::string& message = session.error().message;
   EXPECT_NE(message.find("TLS handshake with " + server().contact_point + " failed"), std::string::npos) << message;
   EXPECT_NE(message.find("the server's certificate was not accepted: self-signed certificate"), std::string::npos)
