@@ -1,5 +1,6 @@
 #include "processor/owm_parser.hpp"
 
+#include <array>
 #include <bit>
 #include <bitset>
 #include <cmath>
@@ -958,6 +959,13 @@ std::string_view rejection_kind(std::string_view reason) {
   if (contains("out of range") || contains("is not a valid")) return "out_of_range";
   if (contains(": expected ")) return "wrong_type";
   return "other";
+}
+
+std::span<const std::string_view> rejection_kinds() {
+  static constexpr std::array<std::string_view, 12> kKinds{
+      "empty",        "invalid_utf8", "invalid_json", "wrong_type", "missing_field", "duplicate_field",
+      "out_of_range", "owm_error",    "bad_header",   "too_large",  "too_deep",      "other"};
+  return kKinds;
 }
 
 }  // namespace squall::processor

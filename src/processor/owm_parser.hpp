@@ -15,6 +15,7 @@
 // what was wrong, and never echoes more than a short excerpt of the input.
 
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include "core/observation.hpp"
@@ -46,6 +47,9 @@ class OwmParser {
 // duplicate_field, out_of_range, owm_error, bad_header, too_large (over the
 // size limit), too_deep (nested beyond the depth limit) or other.
 std::string_view rejection_kind(std::string_view reason);
+// Every kind rejection_kind() can return, so that metrics can show each at 0
+// before its first record.
+std::span<const std::string_view> rejection_kinds();
 
 // Range checks on a normalised observation (physically plausible values,
 // valid coordinates and timestamps). Returns the reason on failure.

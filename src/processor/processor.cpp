@@ -79,6 +79,10 @@ void raise_to(std::atomic<std::int64_t>& target, std::int64_t value) {
   }
 }
 
+// The one reason a record is late; like every dead-letter kind, its series
+// is created at 0 up front, so /metrics tells "none yet" apart from "not exported".
+constexpr std::string_view kLateBehindWatermark = "behind_watermark";
+
 }  // namespace
 
 ProcessorCounters::ProcessorCounters()
@@ -91,7 +95,10 @@ ProcessorCounters::ProcessorCounters()
       topics_seconds(stage_seconds_family.Add({{"stage", "topics"}}, metrics::latency_buckets())),
       store_seconds(stage_seconds_family.Add({{"stage", "store"}}, metrics::latency_buckets())),
       csv_seconds(stage_seconds_family.Add({{"stage", "csv"}}, metrics::latency_buckets())),
-      commit_seconds(stage_seconds_family.Add({{"stage", "commit"}}, metrics::latency_buckets())) {}
+      commit_seconds(stage_seconds_family.Add({{"stage", "commit"}}, metrics::latency_buckets())) {
+  for (std::string_view kind : rejection_kinds()) dead_letter_kinds.Add({{"kind", std::string(kind)}});
+  late_reasons.Add({{"reason", std::string(kLateBehindWatermark)}});
+}
 
 metrics::Families collect_metrics(const ProcessorCounters& c) {
   metrics::Families out;
@@ -154,6 +161,18 @@ constexpr std::string_view kSinkStore = "store";
 constexpr std::string_view kSinkTopics = "topics";  // the dead-letter, late and alert topics
 constexpr std::string_view kSinkCsv = "csv";
 constexpr std::string_view kSinkCommit = "offset_commit";
+
+// Creates the retry and error series of each sink the processor has at 0,
+// for the same reason as the dead-letter kinds: a sink that never failed
+// still shows up. The CSV backup is optional, so its series only exist with it.
+void add_sink_series(ProcessorCounters& counters, bool with_csv) {
+  for (std::string_view sink : {kSinkStore, kSinkTopics, kSinkCsv, kSinkCommit}) {
+    if (sink == kSinkCsv && !with_csv) continue;
+    const prometheus::Labels labels{{"sink", std::string(sink)}};
+    counters.sink_retries_by_sink.Add(labels);
+    counters.sink_errors_by_sink.Add(labels);
+  }
+}
 
 }  // namespace
 
@@ -622,13 +641,16 @@ void Processor::Impl::count_committed(std::int64_t started_ms) {
     counters.dead_letter_kinds.Add({{"kind", std::string(rejection_kind(rejected.reason))}}).Increment();
   }
   if (!late_records.empty()) {
-    counters.late_reasons.Add({{"reason", "behind_watermark"}}).Increment(static_cast<double>(late_records.size()));
+    counters.late_reasons.Add({{"reason", std::string(kLateBehindWatermark)}})
+        .Increment(static_cast<double>(late_records.size()));
   }
 }
 
 Processor::Processor(log::Consumer& consumer, log::Producer& producer, store::Store& store,
                      store::CsvBackup* csv, ProcessorOptions options)
-    : impl_(std::make_unique<Impl>(consumer, producer, store, csv, std::move(options), counters_)) {}
+    : impl_(std::make_unique<Impl>(consumer, producer, store, csv, std::move(options), counters_)) {
+  add_sink_series(counters_, csv != nullptr);
+}
 
 Processor::~Processor() = default;
 

@@ -73,7 +73,9 @@ struct ProcessorCounters {
   mutable std::atomic<std::int64_t> latency_max_ms{-1};
   std::atomic<std::int64_t> latency_max_ever_ms{-1};  // the largest since start
 
-  // Labelled series and distributions, exported by collect_metrics().
+  // Labelled series and distributions, exported by collect_metrics(). The
+  // label values known up front (every dead-letter kind, the late reason, and
+  // the sinks, added by the Processor that has them) exist from the start at 0.
   prometheus::Family<prometheus::Counter> dead_letter_kinds{
       "squall_processor_dead_letters_total", "Records sent to the dead-letter topic, by the kind of their reason", {}};
   prometheus::Family<prometheus::Counter> late_reasons{

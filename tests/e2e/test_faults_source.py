@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from conftest import squall
+from conftest import squall, wait_until
 from faults import sqlite_snapshot
+from test_serve import Served, series
 
 TESTDATA = Path(__file__).resolve().parents[1] / "processor" / "testdata"
 CHICAGO, MIAMI, SAN_FRANCISCO = 4887398, 4164138, 5391959
@@ -91,14 +92,19 @@ class FlappingOwm:
         self.server.server_close()
 
 
+def source_env(owm):
+    """Points the openweather source at `owm`."""
+    return {"OPENWEATHER_API_KEY": "fault-suite-key",
+            "SQUALL_SOURCE_OPENWEATHER_BASE_URL": owm.base_url,
+            "SQUALL_SOURCE_OPENWEATHER_CITY_IDS": f"{CHICAGO},{MIAMI},{SAN_FRANCISCO}",
+            "SQUALL_SOURCE_OPENWEATHER_TIMEOUT": f"{int(CLIENT_TIMEOUT_S * 1000)}ms",
+            "SQUALL_SOURCE_OPENWEATHER_POLL_INTERVAL": "1s"}
+
+
 def test_openweather_endpoint_flapping(data_dir):
     owm = FlappingOwm()
     try:
-        env = {"OPENWEATHER_API_KEY": "fault-suite-key",
-               "SQUALL_SOURCE_OPENWEATHER_BASE_URL": owm.base_url,
-               "SQUALL_SOURCE_OPENWEATHER_CITY_IDS": f"{CHICAGO},{MIAMI},{SAN_FRANCISCO}",
-               "SQUALL_SOURCE_OPENWEATHER_TIMEOUT": f"{int(CLIENT_TIMEOUT_S * 1000)}ms",
-               "SQUALL_SOURCE_OPENWEATHER_POLL_INTERVAL": "1s"}
+        env = source_env(owm)
         t0 = time.monotonic()
         ingest = squall("-v", "ingest", "--data-dir", data_dir, "--source", "openweather", "--max-events", GOOD,
                         env=env, timeout=300)
@@ -131,3 +137,25 @@ def test_openweather_endpoint_flapping(data_dir):
     assert len(results["csv"]) == GOOD
     assert results["dead_letters"] == [], "an error response reached the processor"
     assert len(results["latest_by_city"]) == len(TEMPLATES)
+
+
+def test_response_statuses_reach_the_metrics_of_a_running_pipeline(data_dir):
+    """The source counts the endpoint's answers by status, and `squall run`
+    exports them at /metrics: a timeout has no status, it counts as "error"."""
+    owm = FlappingOwm()
+    served = None
+    try:
+        served = Served("run", "--data-dir", data_dir, "--source", "openweather", env=source_env(owm))
+        wait_until(lambda: set(series(served.metrics(), "squall_source_http_responses_total"))
+                   >= {"200", "500", "429", "error"}, timeout_s=120, interval_s=0.2,
+                   what="every kind of response in /metrics")
+        statuses = series(served.metrics(), "squall_source_http_responses_total")
+        with owm.lock:
+            answered_ok = sum(1 for _, _, kind in owm.requests if kind == "ok")
+        # Counted after the server answered: never more 200s than it sent.
+        assert 1 <= statuses["200"] <= answered_ok, (statuses, answered_ok)
+        assert set(statuses) == {"200", "500", "429", "error"}, statuses
+    finally:
+        if served:
+            assert served.stop() == 0, "".join(served.lines)
+        owm.close()

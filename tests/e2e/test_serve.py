@@ -5,34 +5,59 @@ alone, and nothing secret ever leaves the process."""
 import json
 import re
 import signal
+import socket
 import threading
 import urllib.error
 import urllib.request
 
-from conftest import squall, start, wait_until
+import pytest
+
+from conftest import squall, start, stored_observation_count, wait_until
 
 SECRETS = {
     "OPENWEATHER_API_KEY": "owm-key-5f0c1e2d-never-shown",
     "SQUALL_STORE_PASSWORD": "store-password-never-shown",
     "SQUALL_STORE_USER": "squall-user",
 }
+DEAD_LETTER_KINDS = ("empty", "invalid_utf8", "invalid_json", "wrong_type", "missing_field", "duplicate_field",
+                     "out_of_range", "owm_error", "bad_header", "too_large", "too_deep", "other")
 URL_LINE = re.compile(r"serving dashboard and API on (http://127\.0\.0\.1:\d+/)")
 
 
-class Served:
-    """A squall process that serves; its stderr is collected as it arrives."""
+def series(metrics, family):
+    """{label value: value} of the single-label series of `family` in a /metrics body."""
+    pattern = re.compile(rf'^{re.escape(family)}\{{\w+="([^"]*)"\}} (\S+)$', re.M)
+    return {label: float(value) for label, value in pattern.findall(metrics)}
+
+
+class Running:
+    """A squall process in the background; its stderr is collected as it
+    arrives, so a chatty process never blocks on a full pipe."""
 
     def __init__(self, *args, env=None):
         self.process = start(*args, env=env)
         self.lines = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        self.url = None
-        wait_until(self._found_url, timeout_s=60, interval_s=0.05, what="the 'serving ... on URL' line")
 
     def _read(self):
         for line in self.process.stderr:
             self.lines.append(line)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        self.reader.join(timeout=10)
+        return self.process.returncode
+
+
+class Served(Running):
+    """A squall process that serves, once it has said where."""
+
+    def __init__(self, *args, env=None):
+        super().__init__(*args, env=env)
+        self.url = None
+        wait_until(self._found_url, timeout_s=60, interval_s=0.05, what="the 'serving ... on URL' line")
 
     def _found_url(self):
         for line in list(self.lines):
@@ -58,11 +83,10 @@ class Served:
         assert content_type == "application/json"
         return json.loads(body)
 
-    def stop(self):
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=60)
-        self.reader.join(timeout=10)
-        return self.process.returncode
+    def metrics(self):
+        status, content_type, body = self.get("/metrics")
+        assert status == 200 and content_type.startswith("text/plain; version=0.0.4"), f"{status} {body}"
+        return body
 
 
 def test_run_serves_live_data_metrics_and_health(data_dir):
@@ -97,6 +121,15 @@ def test_run_serves_live_data_metrics_and_health(data_dir):
                        "squall_processor_batch_records_count", "squall_processor_consumer_lag_records{",
                        "squall_store_observations"):
             assert family in metrics, family
+        # The labelled counters exist before their first event. The simulator
+        # sends only valid reports, so no kind of dead letter has any.
+        for family in ("squall_processor_dead_letters_total", "squall_processor_late_records_total",
+                       "squall_processor_sink_retries_total", "squall_processor_sink_errors_total"):
+            assert f"# TYPE {family} counter" in metrics, family
+        assert series(metrics, "squall_processor_dead_letters_total") == dict.fromkeys(DEAD_LETTER_KINDS, 0.0)
+        assert set(series(metrics, "squall_processor_late_records_total")) == {"behind_watermark"}
+        for family in ("squall_processor_sink_retries_total", "squall_processor_sink_errors_total"):
+            assert set(series(metrics, family)) == {"store", "topics", "csv", "offset_commit"}, family
 
         assert served.get("/api/latest", method="POST")[0] == 405
         assert served.get("/api/latest", method="DELETE")[0] == 405
@@ -138,3 +171,25 @@ def test_a_taken_port_fails_at_start_and_says_what_to_do(data_dir, tmp_path):
         assert bad.returncode == 2 and "serve.listen" in bad.stderr
     finally:
         assert first.stop() == 0
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_run_with_no_serve_listens_nowhere(data_dir):
+    port = free_port()
+    running = Running("run", "--data-dir", data_dir, "--cities", 3, "--rate", 100, "--listen", f"127.0.0.1:{port}",
+                      "--no-serve")
+    try:
+        # A server starts before the stages do: with observations stored, it would be listening.
+        wait_until(lambda: stored_observation_count(data_dir) > 0 or running.process.poll() is not None,
+                   timeout_s=60, what="stored observations")
+        assert running.process.poll() is None, "".join(running.lines)
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=10).close()
+    finally:
+        assert running.stop() == 0, "".join(running.lines)
+    assert not any("serving" in line for line in running.lines), "".join(running.lines)

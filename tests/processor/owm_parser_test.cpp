@@ -4,6 +4,7 @@
 #include <fstream>
 #include <limits>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -649,11 +650,14 @@ TEST_F(ValidateTest, AbsentOptionalFieldsAreNotChecked) {
 
 // The kind of every reason the parser and validator give, from real rejections.
 TEST_F(OwmParserTest, EveryRejectionHasAKindForMetrics) {
+  std::set<std::string_view> seen;
   const auto kind_of = [&](const std::string& json) {
     auto parsed = parse(json);
     if (parsed) parsed = validate(out_);
     EXPECT_FALSE(parsed.ok()) << json;
-    return parsed ? std::string("<accepted>") : std::string(rejection_kind(parsed.error().message));
+    if (parsed) return std::string("<accepted>");
+    seen.insert(rejection_kind(parsed.error().message));
+    return std::string(rejection_kind(parsed.error().message));
   };
   EXPECT_EQ(kind_of(""), "empty");
   EXPECT_EQ(kind_of("{\"id\":1,\"name\":\"\xff\xfe\"}"), "invalid_utf8");
@@ -668,6 +672,10 @@ TEST_F(OwmParserTest, EveryRejectionHasAKindForMetrics) {
   EXPECT_EQ(kind_of(record(R"("extra":)" + std::string(65, '[') + std::string(65, ']'))), "too_deep");
   EXPECT_EQ(rejection_kind("header units: unknown unit system 'x'"), "bad_header");
   EXPECT_EQ(rejection_kind("something nobody planned for"), "other");
+  seen.insert({"bad_header", "other"});
+  // The list metrics export at 0 is exactly the kinds that occur.
+  const auto listed = rejection_kinds();
+  EXPECT_EQ(seen, std::set<std::string_view>(listed.begin(), listed.end()));
 }
 
 }  // namespace

@@ -318,6 +318,27 @@ TEST_F(ProcessorTest, MetricsCountRejectionsByKindBatchesLatencyAndLagPerPartiti
   }
 }
 
+TEST_F(ProcessorTest, AFreshProcessorExportsEveryKnownLabelAtZero) {
+  auto processor = make();
+  const metrics::Families families = collect_metrics(processor.counters());
+  for (const char* kind : {"empty", "invalid_utf8", "invalid_json", "wrong_type", "missing_field", "duplicate_field",
+                           "out_of_range", "owm_error", "bad_header", "too_large", "too_deep", "other"}) {
+    EXPECT_EQ(metric_value(families, "squall_processor_dead_letters_total", {"kind", kind}), 0.0) << kind;
+  }
+  EXPECT_EQ(metric_value(families, "squall_processor_late_records_total", {"reason", "behind_watermark"}), 0.0);
+  for (const char* sink : {"store", "topics", "csv", "offset_commit"}) {
+    EXPECT_EQ(metric_value(families, "squall_processor_sink_retries_total", {"sink", sink}), 0.0) << sink;
+    EXPECT_EQ(metric_value(families, "squall_processor_sink_errors_total", {"sink", sink}), 0.0) << sink;
+  }
+}
+
+TEST_F(ProcessorTest, WithoutACsvBackupNoCsvSinkIsExported) {
+  Processor processor(consumer, producer, store, nullptr, {});
+  const metrics::Families families = collect_metrics(processor.counters());
+  EXPECT_FALSE(metric_value(families, "squall_processor_sink_errors_total", {"sink", "csv"}));
+  EXPECT_EQ(metric_value(families, "squall_processor_sink_errors_total", {"sink", "store"}), 0.0);
+}
+
 TEST_F(ProcessorTest, SinkRetriesAndErrorsAreCountedBySink) {
   store.failures = {make_error(Errc::unavailable, "down"), make_error(Errc::timeout, "slow")};
   consumer.pending = {consumed(0, 0, payload(1, 1700000000))};
@@ -326,7 +347,7 @@ TEST_F(ProcessorTest, SinkRetriesAndErrorsAreCountedBySink) {
   const metrics::Families families = collect_metrics(processor.counters());
   EXPECT_EQ(metric_value(families, "squall_processor_sink_retries_total", {"sink", "store"}), 2.0);
   EXPECT_EQ(metric_value(families, "squall_processor_sink_errors_total", {"sink", "store"}), 2.0);
-  EXPECT_FALSE(metric_value(families, "squall_processor_sink_errors_total", {"sink", "csv"}));
+  EXPECT_EQ(metric_value(families, "squall_processor_sink_errors_total", {"sink", "csv"}), 0.0);
 }
 
 TEST_F(ProcessorTest, PermanentStoreFailureStopsWithoutCommitting) {
@@ -479,6 +500,9 @@ TEST_F(ProcessorTest, WindowsAreWrittenAndLateRecordsGoToTheLateTopic) {
   EXPECT_EQ(first_hour.count, 1) << "the late record changed nothing";
   EXPECT_NEAR(first_hour.temp_avg_c, 7.0, 1e-9);
   EXPECT_EQ(processor.counters().late.load(), 1);
+  EXPECT_EQ(metric_value(collect_metrics(processor.counters()), "squall_processor_late_records_total",
+                         {"reason", "behind_watermark"}),
+            1.0);
 }
 
 TEST_F(ProcessorTest, ARestartedProcessorResumesFromItsCheckpointAndRebuildsTheSameWindows) {

@@ -196,6 +196,23 @@ TEST_F(ApiTest, MetricsAreInThePrometheusTextFormat) {
   }
 }
 
+// A store whose server went away: every call fails, as a Cassandra store's
+// does when no node answers.
+struct UnreachableStore : store::Store {
+  static Error down() { return make_error(Errc::unavailable, "store down: no node answered"); }
+  Result<void> write(const store::WriteBatch&) override { return down(); }
+  Result<std::vector<Observation>> latest(std::optional<std::int64_t>) override { return down(); }
+  Result<std::vector<Observation>> history(const store::HistoryQuery&) override { return down(); }
+  Result<std::vector<store::DeadLetter>> dead_letters(std::size_t) override { return down(); }
+  Result<store::Stats> stats() override { return down(); }
+  Result<std::vector<store::WindowRow>> windows(const store::WindowQuery&) override { return down(); }
+  Result<std::vector<store::AlertRow>> alerts(const store::AlertQuery&) override { return down(); }
+  Result<std::optional<store::Checkpoint>> checkpoint(const std::string&, const std::string&,
+                                                      std::int32_t) override {
+    return down();
+  }
+};
+
 TEST_F(ApiTest, ReadyWhenTheLogAndStoreAnswer) {
   auto server = api();
   const Response ready = server.ready();
@@ -211,6 +228,16 @@ TEST_F(ApiTest, ReadyWhenTheLogAndStoreAnswer) {
   EXPECT_EQ(bool(body["ready"]), false);
   EXPECT_NE(std::string_view(body["log"]), "ok");
   EXPECT_EQ(std::string_view(body["store"]), "ok");
+}
+
+TEST_F(ApiTest, NotReadyWhenTheStoreIsDown) {
+  Api server(std::make_unique<UnreachableStore>(), backends_, {});
+  const Response not_ready = server.ready();
+  EXPECT_EQ(not_ready.status, 503);
+  simdjson::dom::element body = parse(not_ready);
+  EXPECT_EQ(bool(body["ready"]), false);
+  EXPECT_EQ(std::string_view(body["log"]), "ok");
+  EXPECT_EQ(std::string_view(body["store"]), "store down: no node answered");
 }
 
 }  // namespace
