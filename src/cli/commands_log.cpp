@@ -81,12 +81,15 @@ Result<void> tail(const CommandContext& context, const TailFlags& flags) {
   return {};
 }
 
-Result<void> list_topics(const CommandContext& context) {
+Result<void> list_topics(const CommandContext& context, const std::string& format_name) {
+  auto format = parse_format(format_name);
+  if (!format) return format.error();
   auto settings = context.settings();
   if (!settings) return settings.error();
   auto topics = log::list_topics(settings->log);
   if (!topics) return topics.error();
-  for (const auto& topic : *topics) std::printf("%s\tpartitions=%d\n", topic.name.c_str(), topic.partitions);
+  const std::string out = render_topics(*topics, *format);
+  std::fwrite(out.data(), 1, out.size(), stdout);
   return {};
 }
 
@@ -98,49 +101,15 @@ Result<void> create_topic(const CommandContext& context, const std::string& name
   return {};
 }
 
-std::string broker_list(const std::vector<std::int32_t>& brokers) {
-  std::string text;
-  for (std::int32_t broker : brokers) text += (text.empty() ? "" : ",") + std::to_string(broker);
-  return text;
-}
-
-std::string describe_json(const log::TopicDescription& topic) {
-  std::string out = "{\"topic\":";
-  json::append_string(out, topic.name);
-  out += fmt::format(",\"replication_factor\":{},\"partitions\":[", topic.replication_factor);
-  for (std::size_t i = 0; i < topic.partitions.size(); ++i) {
-    const auto& p = topic.partitions[i];
-    out += fmt::format("{}{{\"partition\":{},\"leader\":{},\"replicas\":[{}],\"in_sync_replicas\":[{}],"
-                       "\"earliest_offset\":{},\"end_offset\":{},\"records\":{}}}",
-                       i > 0 ? "," : "", p.partition, p.leader, broker_list(p.replicas),
-                       broker_list(p.in_sync_replicas), p.earliest_offset, p.end_offset,
-                       p.end_offset - p.earliest_offset);
-  }
-  return out + "]}\n";
-}
-
-std::string describe_table(const log::TopicDescription& topic) {
-  std::vector<std::vector<std::string>> rows{
-      {"partition", "leader", "replicas", "in_sync", "earliest_offset", "end_offset", "records"}};
-  for (const auto& p : topic.partitions) {
-    rows.push_back({std::to_string(p.partition), std::to_string(p.leader), broker_list(p.replicas),
-                    broker_list(p.in_sync_replicas), std::to_string(p.earliest_offset), std::to_string(p.end_offset),
-                    std::to_string(p.end_offset - p.earliest_offset)});
-  }
-  return fmt::format("topic {}  partitions {}  replication factor {}\n", topic.name, topic.partitions.size(),
-                     topic.replication_factor) +
-         render_table(rows);
-}
-
-Result<void> describe_topic(const CommandContext& context, const std::string& name, const std::string& format) {
-  if (format != "table" && format != "json") {
-    return make_error(Errc::invalid_argument, "--format: expected table or json, got '" + format + "'");
-  }
+Result<void> describe_topic(const CommandContext& context, const std::string& name,
+                            const std::string& format_name) {
+  auto format = parse_format(format_name);
+  if (!format) return format.error();
   auto settings = context.settings();
   if (!settings) return settings.error();
   auto topic = log::describe_topic(settings->log, name);
   if (!topic) return topic.error();
-  const std::string out = format == "json" ? describe_json(*topic) : describe_table(*topic);
+  const std::string out = render_topic(*topic, *format);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return {};
 }
@@ -166,7 +135,7 @@ void add_log_commands(CLI::App& app, CommandContext& context) {
 
   static std::string topic_name;
   static std::int32_t partitions = 4;
-  static std::string describe_format = "table";
+  static std::string topics_format = "table";
   auto* topics = app.add_subcommand("topics", "list, create or describe topics");
   topics->require_subcommand(1);
   auto* list = topics->add_subcommand("list", "topics and their partition counts");
@@ -181,18 +150,19 @@ void add_log_commands(CLI::App& app, CommandContext& context) {
   create->add_option("--partitions", partitions, "partition count (default 4)")->check(CLI::Range(1, 10000));
   context.bind(create, "--replication-factor", "log.replication_factor", "Kafka: replicas per partition (default 1)");
   describe->add_option("name", topic_name, "topic name")->required();
-  describe->add_option("--format", describe_format, "table | json (default table)");
+  for (auto* sub : {list, describe}) sub->add_option("--format", topics_format, "table | csv | json (default table)");
   topics->footer("Examples:\n  squall topics list\n  squall topics describe weather --format json\n"
                  "  squall topics create weather --partitions 12 --log kafka://127.0.0.1:9092 --replication-factor 3");
-  list->footer("Examples:\n  squall topics list\n  squall topics list --log kafka://127.0.0.1:9092");
+  list->footer("Examples:\n  squall topics list\n  squall topics list --log kafka://127.0.0.1:9092 --format json");
   create->footer("Examples:\n  squall topics create weather --partitions 12\n"
                  "  squall topics create weather --partitions 12 --log kafka://127.0.0.1:9092 --replication-factor 3");
-  describe->footer("Examples:\n  squall topics describe weather\n  squall topics describe weather.dlq --format json");
+  describe->footer("Examples:\n  squall topics describe weather\n  squall topics describe weather.dlq --format json\n"
+                   "  squall topics describe weather --format csv");
   describe->callback([&context] {
-    if (auto done = describe_topic(context, topic_name, describe_format); !done) context.fail(done.error());
+    if (auto done = describe_topic(context, topic_name, topics_format); !done) context.fail(done.error());
   });
   list->callback([&context] {
-    if (auto done = list_topics(context); !done) context.fail(done.error());
+    if (auto done = list_topics(context, topics_format); !done) context.fail(done.error());
   });
   create->callback([&context] {
     if (auto done = create_topic(context, topic_name, partitions); !done) context.fail(done.error());

@@ -1,5 +1,5 @@
-// squall query latest | history | stats | dead-letters: read what the
-// pipeline stored (the reference system's cqlsh SELECT).
+// squall query latest | history | windows | alerts | stats | dead-letters:
+// read what the pipeline stored (the reference system's cqlsh SELECT).
 
 #include <cstdio>
 

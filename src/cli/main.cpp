@@ -1,8 +1,10 @@
 // squall: one binary, one subcommand per job. See README.md for a tour.
 
 #include <cstdio>
+#include <string>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -17,6 +19,19 @@ void configure_logging() {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::info);
+}
+
+// Scripts branch on the exit code, so `squall --help` says what each means (as the README does).
+std::string help_footer() {
+  using namespace squall::cli;
+  return fmt::format(
+      "Run `squall <command> --help` for the command's flags and examples.\n\n"
+      "Exit codes:\n"
+      "  {}  success (including a clean Ctrl-C shutdown)\n"
+      "  {}  the work failed (I/O error, unreachable backend)\n"
+      "  {}  invalid flags or configuration\n"
+      "  {}  credentials refused (for example the OpenWeatherMap API key)",
+      kExitOk, kExitFailure, kExitUsage, kExitAuth);
 }
 
 }  // namespace
@@ -38,7 +53,7 @@ int main(int argc, char** argv) {
                         "debug logging");
   app.add_flag_function("-q,--quiet", [](std::int64_t) { spdlog::set_level(spdlog::level::warn); },
                         "warnings and errors only");
-  app.footer("Run `squall <command> --help` for the command's flags and examples.");
+  app.footer(help_footer());
 
   add_pipeline_commands(app, context);
   add_query_command(app, context);

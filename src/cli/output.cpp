@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json.hpp"
 #include "core/time.hpp"
 #include "store/csv_backup.hpp"
 #include "store/row_json.hpp"
@@ -55,6 +56,50 @@ const std::vector<Column>& columns() {
       {"description", [](const O& o) { return o.description.value_or(""); }},
   };
   return kColumns;
+}
+
+std::string csv_lines(const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  for (const auto& row : rows) out += store::csv_line(row) + "\r\n";
+  return out;
+}
+
+std::string broker_list(const std::vector<std::int32_t>& brokers) {
+  std::string text;
+  for (std::int32_t broker : brokers) text += (text.empty() ? "" : ",") + std::to_string(broker);
+  return text;
+}
+
+std::string topic_json(const log::TopicDescription& topic) {
+  std::string out = "{\"topic\":";
+  json::append_string(out, topic.name);
+  out += fmt::format(",\"replication_factor\":{},\"partitions\":[", topic.replication_factor);
+  for (std::size_t i = 0; i < topic.partitions.size(); ++i) {
+    const auto& p = topic.partitions[i];
+    out += fmt::format("{}{{\"partition\":{},\"leader\":{},\"replicas\":[{}],\"in_sync_replicas\":[{}],"
+                       "\"earliest_offset\":{},\"end_offset\":{},\"records\":{}}}",
+                       i > 0 ? "," : "", p.partition, p.leader, broker_list(p.replicas),
+                       broker_list(p.in_sync_replicas), p.earliest_offset, p.end_offset,
+                       p.end_offset - p.earliest_offset);
+  }
+  return out + "]}\n";
+}
+
+// One row per partition after the header; CSV adds the topic's name to each
+// row because it has no title line to carry it.
+std::vector<std::vector<std::string>> partition_rows(const log::TopicDescription& topic, bool with_topic) {
+  std::vector<std::vector<std::string>> rows{
+      {"partition", "leader", "replicas", "in_sync", "earliest_offset", "end_offset", "records"}};
+  for (const auto& p : topic.partitions) {
+    rows.push_back({std::to_string(p.partition), std::to_string(p.leader), broker_list(p.replicas),
+                    broker_list(p.in_sync_replicas), std::to_string(p.earliest_offset), std::to_string(p.end_offset),
+                    std::to_string(p.end_offset - p.earliest_offset)});
+  }
+  if (with_topic) {
+    rows[0].insert(rows[0].begin(), "topic");
+    for (std::size_t i = 1; i < rows.size(); ++i) rows[i].insert(rows[i].begin(), topic.name);
+  }
+  return rows;
 }
 
 }  // namespace
@@ -108,7 +153,6 @@ std::string render_observations(std::span<const Observation> rows, Format format
 }
 
 std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format format) {
-  std::string out;
   if (format == Format::json) return store::json_array(rows);
   std::vector<std::vector<std::string>> table{{"topic", "partition", "offset", "received_at", "reason", "payload"}};
   for (const auto& d : rows) {
@@ -117,9 +161,7 @@ std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format 
     table.push_back({d.topic, std::to_string(d.partition), std::to_string(d.offset),
                      format_iso8601(d.received_at_ms / 1000), d.reason, excerpt});
   }
-  if (format == Format::table) return render_table(table);
-  for (const auto& row : table) out += store::csv_line(row) + "\r\n";
-  return out;
+  return format == Format::table ? render_table(table) : csv_lines(table);
 }
 
 std::string render_stats(const store::Stats& s, Format format) {
@@ -135,8 +177,36 @@ std::string render_stats(const store::Stats& s, Format format) {
       {std::to_string(s.observations), std::to_string(s.cities), std::to_string(s.dead_letters),
        std::to_string(s.windows), std::to_string(s.late_records), std::to_string(s.alerts),
        time(s.oldest_observed_at), time(s.newest_observed_at)}};
-  if (format == Format::table) return render_table(table);
-  return store::csv_line(table[0]) + "\r\n" + store::csv_line(table[1]) + "\r\n";
+  return format == Format::table ? render_table(table) : csv_lines(table);
+}
+
+std::string render_topics(std::span<const log::TopicInfo> topics, Format format) {
+  if (format == Format::json) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < topics.size(); ++i) {
+      out += i > 0 ? ",\n {\"topic\":" : "{\"topic\":";
+      json::append_string(out, topics[i].name);
+      out += fmt::format(",\"partitions\":{}}}", topics[i].partitions);
+    }
+    return out + "]\n";
+  }
+  std::vector<std::vector<std::string>> table{{"topic", "partitions"}};
+  for (const auto& topic : topics) table.push_back({topic.name, std::to_string(topic.partitions)});
+  return format == Format::table ? render_table(table) : csv_lines(table);
+}
+
+std::string render_topic(const log::TopicDescription& topic, Format format) {
+  switch (format) {
+    case Format::json:
+      return topic_json(topic);
+    case Format::csv:
+      return csv_lines(partition_rows(topic, true));
+    case Format::table:
+      return fmt::format("topic {}  partitions {}  replication factor {}\n", topic.name, topic.partitions.size(),
+                         topic.replication_factor) +
+             render_table(partition_rows(topic, false));
+  }
+  return {};
 }
 
 }  // namespace squall::cli

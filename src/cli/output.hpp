@@ -1,6 +1,7 @@
 #pragma once
-// Renders query results as an aligned table, CSV (RFC 4180, the same columns
-// as the CSV backup) or JSON (null where the input had no value).
+// Renders query results and topics as an aligned table, CSV (RFC 4180; for
+// observations the same columns as the CSV backup) or JSON (null where the
+// input had no value).
 
 #include <span>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "core/observation.hpp"
 #include "core/result.hpp"
+#include "log/log.hpp"
 #include "store/store.hpp"
 
 namespace squall::cli {
@@ -21,6 +23,8 @@ std::string render_dead_letters(std::span<const store::DeadLetter> rows, Format 
 std::string render_stats(const store::Stats& stats, Format format);
 std::string render_windows(std::span<const store::WindowRow> rows, Format format);  // output_windows.cpp
 std::string render_alerts(std::span<const store::AlertRow> rows, Format format);    // output_windows.cpp
+std::string render_topics(std::span<const log::TopicInfo> topics, Format format);   // squall topics list
+std::string render_topic(const log::TopicDescription& topic, Format format);         // squall topics describe
 
 // Columns aligned by display width (UTF-8 aware); first row is the header.
 std::string render_table(const std::vector<std::vector<std::string>>& rows);

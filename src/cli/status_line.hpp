@@ -3,6 +3,8 @@
 // periodic log lines otherwise (so CI logs and journald stay readable).
 
 #include <cstdint>
+#include <functional>
+#include <ostream>
 #include <string>
 
 namespace squall::cli {
@@ -20,7 +22,13 @@ struct Progress {
 
 class StatusLine {
  public:
-  explicit StatusLine(bool terminal) : terminal_(terminal) {}
+  // Receives a plain line (no carriage return, no escape codes) to log.
+  using LogLine = std::function<void(const std::string& line)>;
+
+  // Redraws the live line on stderr; logs plain lines and the summary through spdlog's default logger.
+  explicit StatusLine(bool terminal);
+  // Where the output goes, so that tests can capture both modes.
+  StatusLine(bool terminal, std::ostream& terminal_out, LogLine log);
   // Call often; prints at most every 500 ms on a terminal, 10 s otherwise.
   void update(const Progress& progress, std::int64_t now_ms);
   // Erases the live line so a log message can be printed cleanly.
@@ -32,6 +40,8 @@ class StatusLine {
 
  private:
   bool terminal_;
+  std::ostream& terminal_out_;
+  LogLine log_;
   std::int64_t last_print_ms_ = 0;
   std::int64_t start_ms_ = 0;
   Progress last_;

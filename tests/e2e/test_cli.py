@@ -1,13 +1,35 @@
 """The command line: version, help, and configuration that fails fast naming the key."""
 
+import csv
+import io
 import json
+import re
+from pathlib import Path
 
 from conftest import squall
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_exit_codes():
+    """(code, meaning) pairs of the README's "Exit codes" paragraph."""
+    text = README.read_text()
+    paragraph = " ".join(text[text.index("Exit codes"):].split("\n\n", 1)[0].split())
+    return re.findall(r"`(\d)` (.*?)(?=, `\d`|\.$)", paragraph)
 
 def test_version_and_help():
     assert squall("--version").stdout.startswith("squall ")
     help_text = squall("run", "--help").stdout
     assert "--exit-when-drained" in help_text and "Examples:" in help_text
+
+
+def test_help_lists_every_exit_code_as_the_readme_does():
+    codes = readme_exit_codes()
+    assert [code for code, _ in codes] == ["0", "1", "2", "3"], codes
+    help_text = " ".join(squall("--help").stdout.split())
+    assert "Exit codes:" in help_text
+    for code, meaning in codes:
+        assert f"{code} {meaning}" in help_text, f"squall --help lacks exit code {code} ({meaning}):\n{help_text}"
 
 
 def test_every_command_has_help_with_examples():
@@ -84,6 +106,25 @@ def test_topics_describe_shows_every_partition_and_its_records(data_dir):
     assert described["topic"] == "weather"
     assert len(described["partitions"]) == 4
     assert sum(p["records"] for p in described["partitions"]) == 100
+    rows = list(csv.DictReader(io.StringIO(
+        squall("topics", "describe", "weather", "--data-dir", data_dir, "--format", "csv").stdout)))
+    assert [row["partition"] for row in rows] == ["0", "1", "2", "3"]
+    assert {row["topic"] for row in rows} == {"weather"}
+    assert sum(int(row["records"]) for row in rows) == 100
     missing = squall("topics", "describe", "nope", "--data-dir", data_dir, check=False)
     assert missing.returncode == 1
     assert "does not exist" in missing.stderr
+
+
+def test_topics_list_in_every_format(data_dir):
+    squall("ingest", "--data-dir", data_dir, "--cities", 3, "--rate", 0, "--max-events", 6)
+    listed = json.loads(squall("topics", "list", "--data-dir", data_dir, "--format", "json").stdout)
+    assert {"topic": "weather", "partitions": 4} in listed, listed
+    table = [line.split() for line in squall("topics", "list", "--data-dir", data_dir).stdout.splitlines()]
+    assert table[0] == ["topic", "partitions"] and ["weather", "4"] in table[1:], table
+    rows = list(csv.reader(io.StringIO(
+        squall("topics", "list", "--data-dir", data_dir, "--format", "csv").stdout)))
+    assert rows[0] == ["topic", "partitions"] and ["weather", "4"] in rows[1:], rows
+    wrong = squall("topics", "list", "--data-dir", data_dir, "--format", "yaml", check=False)
+    assert wrong.returncode == 2
+    assert "table, csv or json" in wrong.stderr
