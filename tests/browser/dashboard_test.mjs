@@ -1,7 +1,8 @@
 // End-to-end check of the web dashboard as a user sees it: starts
 // `squall run` with its HTTP server on a free loopback port, opens the page in
 // Debian's headless chromium through playwright-core, and checks the tables,
-// a chart, a live update and sorting.
+// the charts, the window aggregates, the active alerts, a live update and
+// sorting.
 //
 //   node tests/browser/dashboard_test.mjs <path-to-squall> <artifact-dir>
 //
@@ -22,6 +23,12 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const UI_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const MAX_LOG_CHARS = 256 * 1024;
+// A rule every simulated observation meets (and none clears: no temperature
+// is below -100 °C), so each city has an active alert for the panel to show.
+const ALERT_RULE = { name: 'browser-check', condition: 'temp_c > -100' };
+// Set explicitly so the selector's options do not depend on squall's defaults;
+// listed shortest first, the order the selector shows them in.
+const WINDOW_SIZES = ['1h', '1d'];
 const REFERENCE_CITIES = [
   { id: '4887398', name: 'Chicago' },
   { id: '4164138', name: 'Miami' },
@@ -44,6 +51,8 @@ function loadPlaywright() {
 function startSquall(binary, dataDir) {
   // The test must not pick up a developer's configuration (SQUALL_* settings).
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SQUALL_')));
+  env.SQUALL_WINDOWS_SIZES = WINDOW_SIZES.join(',');
+  env.SQUALL_ALERTS_RULES = `${ALERT_RULE.name}: ${ALERT_RULE.condition}`;
   const args = ['run', '--data-dir', dataDir, '--cities', '10', '--rate', '50', '--listen', '127.0.0.1:0'];
   const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const squall = { child, stderr: '', exit: null };
@@ -119,27 +128,133 @@ async function checkReferenceCitiesFirst(page) {
   return `latest table lists ${rows.length} cities, Chicago, Miami, San Francisco first`;
 }
 
-// The chart must hold data and have painted it: the temperature series' red
-// (#d94f3d in app.js) has to appear on the canvas, which axes and grid never use.
-async function checkTemperatureChart(page, city) {
-  await waitUntil(page, `the temperature chart of ${city} to hold at least 2 points`, (name) => {
-    const chart = window.squallDashboard?.charts?.temperature;
-    return document.getElementById('charts-city')?.textContent === name &&
-      document.querySelector('#chart-temperature canvas') !== null &&
-      chart?.data?.[0]?.length >= 2 && chart.data[1].filter((v) => v !== null).length >= 2;
-  }, city);
-  await waitUntil(page, 'the temperature series to be painted on the canvas', () => {
-    const canvas = document.querySelector('#chart-temperature canvas');
+// Each chart, with the colour of the series whose pixels prove it was painted
+// (the strokes in app.js's CHART_SPECS). Axes and grid are grey, and the
+// other series of a chart differ from these by far more than COLOUR_TOLERANCE.
+const CHARTS = [
+  { name: 'temperature', element: 'chart-temperature', series: 'temp °C', rgb: [0xd9, 0x4f, 0x3d] },
+  { name: 'wind', element: 'chart-wind', series: 'speed m/s', rgb: [0x2f, 0x6f, 0xb0] },
+  { name: 'humidity', element: 'chart-humidity', series: 'humidity %', rgb: [0x3f, 0x9b, 0x5a] },
+];
+const COLOUR_TOLERANCE = 40; // per channel: room for antialiasing, not for a neighbouring series
+const MIN_SERIES_PIXELS = 20;
+
+async function waitForChartData(page, chart, city) {
+  await waitUntil(page, `the ${chart.name} chart of ${city} to hold at least 2 points of ${chart.series}`, ({ name, element, series, city }) => {
+    const uplot = window.squallDashboard?.charts?.[name];
+    const index = uplot?.series.findIndex((s) => s.label === series);
+    return document.getElementById('charts-city')?.textContent === city &&
+      document.querySelector(`#${element} canvas`) !== null &&
+      index > 0 && uplot.data?.[0]?.length >= 2 && uplot.data[index].filter((v) => v !== null).length >= 2;
+  }, { ...chart, city });
+}
+
+async function waitForChartPixels(page, chart) {
+  await waitUntil(page, `the ${chart.series} series to be painted on the ${chart.name} chart's canvas`, ({ element, rgb, tolerance, minimum }) => {
+    const canvas = document.querySelector(`#${element} canvas`);
     const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     let seriesPixels = 0;
     for (let i = 0; i < pixels.length; i += 4) {
-      const [r, g, b, a] = [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]];
-      if (a > 128 && r > 180 && g < 130 && b < 110) seriesPixels += 1;
+      const close = rgb.every((channel, c) => Math.abs(pixels[i + c] - channel) <= tolerance);
+      if (close && pixels[i + 3] > 128) seriesPixels += 1;
     }
-    return seriesPixels >= 20;
-  });
-  const points = await page.evaluate(() => window.squallDashboard.charts.temperature.data[0].length);
-  return `temperature chart of ${city} drawn with ${points} points`;
+    return seriesPixels >= minimum;
+  }, { ...chart, tolerance: COLOUR_TOLERANCE, minimum: MIN_SERIES_PIXELS });
+}
+
+// A chart must hold data for the selected city and have painted it.
+async function checkChart(page, chart, city) {
+  await waitForChartData(page, chart, city);
+  await waitForChartPixels(page, chart);
+  const points = await page.evaluate((name) => window.squallDashboard.charts[name].data[0].length, chart.name);
+  return `${chart.name} chart of ${city} drawn with ${points} points`;
+}
+
+async function checkCharts(page, city) {
+  const drawn = [];
+  for (const chart of CHARTS) drawn.push(await checkChart(page, chart, city));
+  return drawn.join('; ');
+}
+
+// ---------------------------------------------------------- window aggregates
+
+function windowRows(page) {
+  return page.$$eval('#windows-table tbody tr', (rows) => rows.map((row) => {
+    const cells = [...row.cells].map((cell) => cell.textContent);
+    return {
+      cells: cells.length,
+      // The table shows UTC as "YYYY-MM-DD HH:MM:SS".
+      start: Date.parse(`${cells[0]?.replace(' ', 'T')}Z`),
+      end: Date.parse(`${cells[1]?.replace(' ', 'T')}Z`),
+      count: Number(cells[2]?.replace(/,/g, '')),
+      state: cells.at(-1),
+    };
+  }));
+}
+
+function durationMs(size) {
+  const match = /^(\d+)([smhd])$/.exec(size);
+  assert.ok(match, `window size option "${size}" is not a duration`);
+  return Number(match[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[match[2]];
+}
+
+// Every row shown must be a window of the chosen size that holds observations.
+async function checkWindowRows(page, size) {
+  await waitUntil(page, `rows in the window aggregates table for ${size} windows`, (chosen) =>
+    document.getElementById('window-size').value === chosen &&
+      document.querySelectorAll('#windows-table tbody tr').length > 0 &&
+      document.getElementById('windows-empty').hidden, size);
+  const rows = await windowRows(page);
+  for (const row of rows) {
+    assert.equal(row.cells, 10, `a ${size} window row has ${row.cells} cells`);
+    assert.equal(row.end - row.start, durationMs(size), `a ${size} window row spans ${row.start}..${row.end}`);
+    assert.ok(Number.isInteger(row.count) && row.count >= 1, `a ${size} window row counts ${row.count} observations`);
+    assert.ok(['open', 'final'].includes(row.state), `a ${size} window row's state is "${row.state}"`);
+  }
+  return `${rows.length} × ${size}`;
+}
+
+// Goes through every configured size, so switching sizes is checked too.
+async function checkWindows(page, city) {
+  await waitUntil(page, `the window aggregates panel to show ${city} with every size in the selector (${WINDOW_SIZES.join(', ')})`, ({ name, expected }) =>
+    document.getElementById('windows-city')?.textContent === name &&
+      [...document.querySelectorAll('#window-size option')].map((o) => o.value).join(',') === expected.join(','),
+  { name: city, expected: WINDOW_SIZES });
+  const shown = [];
+  for (const size of WINDOW_SIZES) {
+    await page.selectOption('#window-size', size);
+    shown.push(await checkWindowRows(page, size));
+  }
+  return `window aggregates of ${city}: ${shown.join(', ')} rows`;
+}
+
+// -------------------------------------------------------------------- alerts
+
+function activeAlerts(page) {
+  return page.$$eval('#alerts-active li', (items) => items.map((li) => ({
+    city: li.querySelector('strong')?.textContent,
+    text: li.textContent,
+  })));
+}
+
+// ALERT_RULE fires on every city's first observation and never clears, so
+// each city in the latest table must show exactly one active alert for it.
+async function checkActiveAlerts(page) {
+  await waitUntil(page, `an active "${ALERT_RULE.name}" alert for every city in the latest table`, (rule) => {
+    const cities = [...document.querySelectorAll('#latest-table tbody td[data-col="city"]')].map((td) => td.textContent);
+    const alerted = [...document.querySelectorAll('#alerts-active li')]
+      .filter((li) => li.textContent.includes(`${rule.name}: ${rule.condition}`))
+      .map((li) => li.querySelector('strong')?.textContent);
+    return cities.length > 0 && cities.every((city) => alerted.includes(city)) &&
+      document.getElementById('alerts-none').hidden;
+  }, ALERT_RULE);
+  const alerts = await activeAlerts(page);
+  const cities = alerts.map((a) => a.city);
+  assert.equal(new Set(cities).size, cities.length, `one active alert per city, got ${cities.join(', ')}`);
+  const chicago = alerts.find((a) => a.city === REFERENCE_CITIES[0].name);
+  assert.match(chicago.text, /\(value -?[\d,]+\.\d, raised \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)$/,
+    'the active alert names the value and the time it was raised');
+  return `active alerts panel: "${ALERT_RULE.name}" raised for all ${alerts.length} cities, e.g. ${chicago.text}`;
 }
 
 async function readPipeline(page) {
@@ -186,7 +301,33 @@ async function checkCitySelection(page) {
   await page.click(`#latest-table tbody tr[data-city-id="${miami.id}"]`);
   await waitUntil(page, 'the Miami row to be selected', (id) =>
     document.querySelector(`#latest-table tbody tr[data-city-id="${id}"]`)?.getAttribute('aria-selected') === 'true', miami.id);
-  return `clicking a row selects it: ${await checkTemperatureChart(page, miami.name)}`;
+  return `clicking a row selects it: ${await checkChart(page, CHARTS[0], miami.name)}`;
+}
+
+// The raise of ALERT_RULE must be listed for Chicago with its value, and the
+// value column must be in view: the sidebar is narrow, and a table wider than
+// its box hides the rightmost column behind a scroll bar.
+async function checkRecentAlertEvents(page) {
+  const chicago = REFERENCE_CITIES[0].name;
+  await waitUntil(page, `a "${ALERT_RULE.name} raised" event for ${chicago} among the recent alert events`, ({ rule, city }) =>
+    [...document.querySelectorAll('#alerts-recent tbody tr')].some((tr) =>
+      tr.cells[1]?.textContent === city && tr.cells[2]?.textContent === `${rule.name} raised` &&
+        /\d/.test(tr.cells[3]?.textContent)), { rule: ALERT_RULE, city: chicago });
+  const box = await page.evaluate(() => {
+    const scroller = document.getElementById('alerts-recent').parentElement;
+    return { content: scroller.scrollWidth, visible: scroller.clientWidth };
+  });
+  assert.ok(box.content <= box.visible,
+    `the recent alert events table is ${box.content} px wide but its panel shows ${box.visible} px, hiding the value column`);
+  return `recent alert events list ${chicago}'s "${ALERT_RULE.name} raised" with its value, all columns in view`;
+}
+
+// A value that rounds to zero must not be shown as "-0" or "-0.0".
+async function checkNoNegativeZero(page) {
+  const shown = await page.evaluate(() => document.querySelector('main').innerText);
+  const negativeZero = /(^|[^\d.,])-0(\.0+)?(?![\d.])/m.exec(shown);
+  assert.equal(negativeZero, null, `the page shows a negative zero: "${negativeZero?.[0]}"`);
+  return 'no negative zero shown';
 }
 
 // -------------------------------------------------------------------- main
@@ -215,18 +356,30 @@ async function run(binary, artifactDir) {
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Every file and API call the page asks for exists (a missing icon or
+    // script shows up only as a console line otherwise).
+    const failedRequests = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.url()}`);
+    });
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(message.text());
     });
     await page.goto(url, { timeout: UI_TIMEOUT_MS });
 
     checked.push(await checkReferenceCitiesFirst(page));
-    checked.push(await checkTemperatureChart(page, 'Chicago'));
+    checked.push(await checkCharts(page, 'Chicago'));
+    checked.push(await checkWindows(page, 'Chicago'));
+    checked.push(await checkActiveAlerts(page));
+    checked.push(await checkRecentAlertEvents(page));
     checked.push(await checkLiveUpdate(page));
     checked.push(await checkSorting(page));
     checked.push(await checkCitySelection(page));
+    checked.push(await checkNoNegativeZero(page));
     assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
     checked.push('no uncaught errors in the page');
+    assert.deepEqual(failedRequests, [], 'requests the server answered with an error');
+    checked.push('every request of the page answered');
 
     await page.screenshot({ path: screenshot, fullPage: true, timeout: UI_TIMEOUT_MS });
     checked.push(`screenshot saved to ${screenshot}`);

@@ -41,7 +41,9 @@ function isMissing(value) {
 
 function formatNumber(value, digits) {
   if (isMissing(value)) return '–';
-  return Number(value).toLocaleString('en-US', {
+  // A small negative value rounds to "-0.0", which reads like a sign error.
+  const shown = Number(Number(value).toFixed(digits)) === 0 ? 0 : Number(value);
+  return shown.toLocaleString('en-US', {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
