@@ -174,6 +174,27 @@ void add_sink_series(ProcessorCounters& counters, bool with_csv) {
   }
 }
 
+// What one micro-batch sends to the sinks. The processor thread builds one
+// while the previous one may still be written (Impl::writing).
+struct BatchOutput {
+  std::vector<log::ConsumedRecord> batch;
+  std::vector<Observation> observations;
+  std::vector<std::size_t> observation_origin;  // index in `batch` of each observation's record
+  std::vector<Observation> csv_rows;
+  std::vector<store::DeadLetter> dead_letters;
+  std::vector<log::Record> dead_letter_records;
+  std::vector<log::CommitPosition> positions;  // of the batch, for the CSV backup
+  std::vector<store::WindowRow> window_rows;
+  std::vector<store::LateRecord> late_records;
+  std::vector<log::Record> late_messages;
+  std::vector<store::AlertRow> alert_rows;
+  std::vector<log::Record> alert_messages;
+  std::vector<store::Checkpoint> checkpoints;
+  std::vector<log::CommitPosition> checkpoint_positions;  // what the log may commit
+  std::vector<Observation> latest_rows;
+  std::int64_t started_ms = 0;  // steady clock when its poll ended
+};
+
 }  // namespace
 
 struct Processor::Impl {
@@ -194,27 +215,14 @@ struct Processor::Impl {
   std::map<log::TopicPartition, PartitionProgress> progress;
   std::int64_t last_checkpoint_ms = steady_now_ms();
   bool checkpointed = false;  // since this processor started
-  // Reused across batches so steady-state batches do not allocate.
-  std::vector<log::ConsumedRecord> batch;
-  std::vector<Observation> observations;
-  std::vector<std::size_t> observation_origin;  // index in `batch` of each observation's record
-  std::vector<Observation> csv_rows;
-  std::vector<store::DeadLetter> dead_letters;
-  std::vector<log::Record> dead_letter_records;
-  std::vector<log::CommitPosition> positions;  // of the batch, for the CSV backup
+  // Reused across batches (the two outputs swap) so steady-state batches do
+  // not allocate.
+  BatchOutput out;
   std::vector<WindowAggregate> aggregates;
-  std::vector<store::WindowRow> window_rows;
-  std::vector<store::LateRecord> late_records;
-  std::vector<log::Record> late_messages;
   std::vector<AlertEvent> alert_events;
-  std::vector<store::AlertRow> alert_rows;
-  std::vector<log::Record> alert_messages;
-  std::vector<store::Checkpoint> checkpoints;
-  std::vector<log::CommitPosition> checkpoint_positions;  // what the log may commit
   // The newest observation of each city since the last checkpoint: the
   // latest_by_city rows written with the next one.
   std::unordered_map<std::int64_t, Observation> latest_pending;
-  std::vector<Observation> latest_rows;
   Observation scratch;
   std::int64_t batch_time_ms = 0;
   // The windows' processing-time clock (idleness): the wall clock minus the
@@ -228,7 +236,13 @@ struct Processor::Impl {
   std::int64_t lag_measured_ms = 0;  // steady clock of the last Consumer::lag() call
   std::map<log::TopicPartition, prometheus::Gauge*> lag_gauges;
   metrics::HistogramBatch latencies{metrics::latency_buckets()};
+  // The batch whose sinks a second thread writes while this one polls and
+  // transforms the next (only where no poll can revoke a partition); the
+  // writer's result is the time it stalled on failing sinks.
+  BatchOutput writing;
+  std::future<Result<std::int64_t>> written;
 
+  Result<BatchOutcome> step(std::stop_token stop, bool overlap);
   Result<bool> collect(std::stop_token stop);
   Result<void> transform(std::stop_token stop);
   Result<bool> admit(std::stop_token stop, const log::ConsumedRecord& consumed);
@@ -243,28 +257,31 @@ struct Processor::Impl {
   void take_checkpoints();
   void dead_letter(const log::ConsumedRecord& consumed, std::string reason);
   void compute_positions();
-  void select_csv_rows();
-  Result<void> write_sinks(std::stop_token stop);
+  void select_csv_rows(BatchOutput& output);
+  Result<std::int64_t> write(std::stop_token stop, BatchOutput& output);
+  Result<void> write_sinks(std::stop_token stop, BatchOutput& output);
+  Result<void> commit(std::stop_token stop, const BatchOutput& output);
+  Result<void> settle(std::stop_token stop);
   void refresh_lag(bool caught_up);
   void set_partition_lag(std::span<const log::PartitionLag> lags);
-  void count_committed(std::int64_t started_ms);
+  void count_committed(const BatchOutput& output);
   Result<void> with_retry(std::stop_token stop, std::string_view sink, std::string_view what,
                           const std::function<Result<void>()>& op);
 };
 
 // Polls until the batch is full, its time is up, or the log is drained.
 Result<bool> Processor::Impl::collect(std::stop_token stop) {
-  batch.clear();
+  out.batch.clear();
   std::int64_t deadline = 0;
-  while (batch.size() < options.batch_max_records) {
-    const std::int64_t wait = batch.empty() ? options.batch_max_wait_ms
+  while (out.batch.size() < options.batch_max_records) {
+    const std::int64_t wait = out.batch.empty() ? options.batch_max_wait_ms
                                             : std::max<std::int64_t>(0, deadline - steady_now_ms());
-    auto polled = consumer.poll(options.batch_max_records - batch.size(), static_cast<int>(wait));
+    auto polled = consumer.poll(options.batch_max_records - out.batch.size(), static_cast<int>(wait));
     if (!polled) return polled.error();
-    if (batch.empty() && !polled->records.empty()) deadline = steady_now_ms() + options.batch_max_wait_ms;
-    std::move(polled->records.begin(), polled->records.end(), std::back_inserter(batch));
+    if (out.batch.empty() && !polled->records.empty()) deadline = steady_now_ms() + options.batch_max_wait_ms;
+    std::move(polled->records.begin(), polled->records.end(), std::back_inserter(out.batch));
     if (polled->caught_up) return true;
-    if (batch.empty() || stop.stop_requested() || steady_now_ms() >= deadline) return false;
+    if (out.batch.empty() || stop.stop_requested() || steady_now_ms() >= deadline) return false;
   }
   return false;
 }
@@ -279,13 +296,13 @@ void Processor::Impl::dead_letter(const log::ConsumedRecord& consumed, std::stri
                     {std::string(headers::kOriginTopic), consumed.where.topic},
                     {std::string(headers::kOriginPartition), std::to_string(consumed.where.partition)},
                     {std::string(headers::kOriginOffset), std::to_string(consumed.offset)}};
-  dead_letter_records.push_back(std::move(record));
-  dead_letters.push_back(store::DeadLetter{consumed.where.topic, consumed.where.partition, consumed.offset,
+  out.dead_letter_records.push_back(std::move(record));
+  out.dead_letters.push_back(store::DeadLetter{consumed.where.topic, consumed.where.partition, consumed.offset,
                                            std::move(reason), consumed.record.value, now});
 }
 
 void Processor::Impl::transform_one(std::size_t index) {
-  const log::ConsumedRecord& consumed = batch[index];
+  const log::ConsumedRecord& consumed = out.batch[index];
   const log::Record& record = consumed.record;
   Units units = options.default_units;
   if (auto named = record.header(headers::kUnits)) {
@@ -319,21 +336,21 @@ void Processor::Impl::transform_one(std::size_t index) {
   scratch.ingested_at_ms = header_int(record, headers::kFetchedAtMs).value_or(record.timestamp_ms);
   auto source = record.header(headers::kSource);
   scratch.source = source ? std::string(*source) : std::string("log");
-  observations.push_back(scratch);
-  observation_origin.push_back(index);
+  out.observations.push_back(scratch);
+  out.observation_origin.push_back(index);
 }
 
 Result<void> Processor::Impl::transform(std::stop_token stop) {
-  observations.clear();
-  observation_origin.clear();
-  dead_letters.clear();
-  dead_letter_records.clear();
-  late_records.clear();
-  late_messages.clear();
+  out.observations.clear();
+  out.observation_origin.clear();
+  out.dead_letters.clear();
+  out.dead_letter_records.clear();
+  out.late_records.clear();
+  out.late_messages.clear();
   alert_events.clear();
-  for (std::size_t i = 0; i < batch.size(); ++i) {
+  for (std::size_t i = 0; i < out.batch.size(); ++i) {
     bool fresh = false;
-    SQUALL_ASSIGN(fresh, admit(stop, batch[i]));
+    SQUALL_ASSIGN(fresh, admit(stop, out.batch[i]));
     if (fresh) transform_one(i);
   }
   return {};
@@ -374,7 +391,7 @@ Result<void> Processor::Impl::follow_assignment(std::stop_token stop) {
   for (const log::TopicPartition& where : consumer.assignment()) {
     if (where.topic == options.topic) assigned.insert(where);
   }
-  for (const auto& consumed : batch) assigned.insert(consumed.where);
+  for (const auto& consumed : out.batch) assigned.insert(consumed.where);
   for (auto it = progress.begin(); it != progress.end();) {
     if (assigned.contains(it->first)) {
       ++it;
@@ -391,6 +408,7 @@ Result<void> Processor::Impl::follow_assignment(std::stop_token stop) {
 }
 
 Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicPartition& where) {
+  SQUALL_TRY(settle(stop));  // the store is not read while the writer uses it
   std::optional<store::Checkpoint> checkpoint;
   SQUALL_TRY(with_retry(stop, kSinkStore, "checkpoint read", [&]() -> Result<void> {
     SQUALL_ASSIGN(checkpoint, store.checkpoint(options.group, where.topic, where.partition));
@@ -418,7 +436,7 @@ Result<void> Processor::Impl::resume(std::stop_token stop, const log::TopicParti
 void Processor::Impl::route_late(const log::ConsumedRecord& consumed, const Observation& observation) {
   const std::int64_t watermark = windows.watermark(consumed.where.partition).value_or(observation.observed_at);
   counters.late.fetch_add(1, std::memory_order_relaxed);
-  late_records.push_back(store::LateRecord{consumed.where.topic, consumed.where.partition, consumed.offset,
+  out.late_records.push_back(store::LateRecord{consumed.where.topic, consumed.where.partition, consumed.offset,
                                            observation.city_id, observation.observed_at, watermark});
   log::Record record;
   record.key = consumed.record.key;
@@ -430,15 +448,15 @@ void Processor::Impl::route_late(const log::ConsumedRecord& consumed, const Obse
                     {std::string(headers::kOriginTopic), consumed.where.topic},
                     {std::string(headers::kOriginPartition), std::to_string(consumed.where.partition)},
                     {std::string(headers::kOriginOffset), std::to_string(consumed.offset)}};
-  late_messages.push_back(std::move(record));
+  out.late_messages.push_back(std::move(record));
 }
 
 void Processor::Impl::collect_alerts() {
-  alert_rows.clear();
-  alert_messages.clear();
+  out.alert_rows.clear();
+  out.alert_messages.clear();
   for (const AlertEvent& event : alert_events) {
     const bool raised = event.kind == AlertEvent::Kind::raised;
-    alert_rows.push_back(store::AlertRow{event.city_id, event.observed_at, event.rule, raised, event.value,
+    out.alert_rows.push_back(store::AlertRow{event.city_id, event.observed_at, event.rule, raised, event.value,
                                          event.condition});
     std::string value = "{\"city_id\":" + std::to_string(event.city_id) + ",\"rule\":";
     json::append_string(value, event.rule);
@@ -453,20 +471,20 @@ void Processor::Impl::collect_alerts() {
     record.key = std::to_string(event.city_id);
     record.value = std::move(value);
     record.timestamp_ms = batch_time_ms;
-    alert_messages.push_back(std::move(record));
+    out.alert_messages.push_back(std::move(record));
   }
-  counters.alerts.fetch_add(static_cast<std::int64_t>(alert_rows.size()), std::memory_order_relaxed);
+  counters.alerts.fetch_add(static_cast<std::int64_t>(out.alert_rows.size()), std::memory_order_relaxed);
 }
 
 void Processor::Impl::collect_windows() {
   aggregates.clear();
-  window_rows.clear();
+  out.window_rows.clear();
   windows.collect(window_clock_ms, aggregates);
-  for (const WindowAggregate& aggregate : aggregates) window_rows.push_back(window_row(aggregate));
+  for (const WindowAggregate& aggregate : aggregates) out.window_rows.push_back(window_row(aggregate));
 }
 
 void Processor::Impl::note_latest() {
-  for (const Observation& observation : observations) {
+  for (const Observation& observation : out.observations) {
     auto [kept, inserted] = latest_pending.try_emplace(observation.city_id, observation);
     if (!inserted && observation.observed_at >= kept->second.observed_at) kept->second = observation;
   }
@@ -475,25 +493,25 @@ void Processor::Impl::note_latest() {
 // A replay after a crash starts at the checkpoint, so rows noted since are
 // noted again: writing them only with checkpoints loses nothing.
 void Processor::Impl::take_latest() {
-  latest_rows.clear();
-  for (auto& [city_id, observation] : latest_pending) latest_rows.push_back(std::move(observation));
+  out.latest_rows.clear();
+  for (auto& [city_id, observation] : latest_pending) out.latest_rows.push_back(std::move(observation));
   latest_pending.clear();
   // In key order, the store's latest_by_city pages are visited once each.
-  std::sort(latest_rows.begin(), latest_rows.end(),
+  std::sort(out.latest_rows.begin(), out.latest_rows.end(),
             [](const Observation& a, const Observation& b) { return a.city_id < b.city_id; });
 }
 
 void Processor::Impl::take_checkpoints() {
-  checkpoints.clear();
-  checkpoint_positions.clear();
+  out.checkpoints.clear();
+  out.checkpoint_positions.clear();
   for (auto& [where, partition] : progress) {
     if (!partition.dirty) continue;
     partition.dirty = false;
     const std::int64_t position = partition.checkpoint_position();
-    checkpoints.push_back(store::Checkpoint{options.group, where.topic, where.partition, position,
+    out.checkpoints.push_back(store::Checkpoint{options.group, where.topic, where.partition, position,
                                             encode_checkpoint(PartitionState{windows.snapshot(where.partition),
                                                                              alerts.snapshot(where.partition)})});
-    checkpoint_positions.push_back({where, position});
+    out.checkpoint_positions.push_back({where, position});
   }
   last_checkpoint_ms = steady_now_ms();
   checkpointed = true;
@@ -501,24 +519,27 @@ void Processor::Impl::take_checkpoints() {
 
 void Processor::Impl::compute_positions() {
   std::map<log::TopicPartition, std::int64_t> next;
-  for (const auto& consumed : batch) {
+  for (const auto& consumed : out.batch) {
     auto& position = next[consumed.where];
     position = std::max(position, consumed.offset + 1);
   }
-  positions.clear();
-  for (auto& [where, offset] : next) positions.push_back({where, offset});
+  out.positions.clear();
+  for (auto& [where, offset] : next) out.positions.push_back({where, offset});
 }
 
 // The CSV backup may already hold part of this batch (a crash after its
-// append, before the commit): only rows past its resume position go in.
-void Processor::Impl::select_csv_rows() {
-  csv_rows.clear();
+// append, before the commit): only rows past its resume position go in. The
+// writer asks, after the previous batch's append moved that position.
+void Processor::Impl::select_csv_rows(BatchOutput& output) {
+  output.csv_rows.clear();
   if (csv == nullptr) return;
   const auto& resume = csv->resume_positions();
-  for (std::size_t i = 0; i < observations.size(); ++i) {
-    const log::ConsumedRecord& origin = batch[observation_origin[i]];
+  for (std::size_t i = 0; i < output.observations.size(); ++i) {
+    const log::ConsumedRecord& origin = output.batch[output.observation_origin[i]];
     auto contained = resume.find(origin.where);
-    if (contained == resume.end() || origin.offset >= contained->second) csv_rows.push_back(observations[i]);
+    if (contained == resume.end() || origin.offset >= contained->second) {
+      output.csv_rows.push_back(output.observations[i]);
+    }
   }
 }
 
@@ -539,13 +560,25 @@ Result<void> Processor::Impl::with_retry(std::stop_token stop, std::string_view 
   }
 }
 
-Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
+// Writes a batch to every sink but the offset commit; returns how long it
+// stalled on failing sinks (the windows' clock does not count that time).
+Result<std::int64_t> Processor::Impl::write(std::stop_token stop, BatchOutput& output) {
+  const std::int64_t started_ms = steady_now_ms();
+  const std::int64_t retries_before = counters.sink_retries.load(std::memory_order_relaxed);
+  SQUALL_TRY(write_sinks(stop, output));
+  if (counters.sink_retries.load(std::memory_order_relaxed) == retries_before) return 0;
+  return steady_now_ms() - started_ms;
+}
+
+Result<void> Processor::Impl::write_sinks(std::stop_token stop, BatchOutput& output) {
   auto stage_start = Clock::now();
-  if (!dead_letter_records.empty() || !late_messages.empty() || !alert_messages.empty()) {
+  if (!output.dead_letter_records.empty() || !output.late_messages.empty() || !output.alert_messages.empty()) {
     SQUALL_TRY(with_retry(stop, kSinkTopics, "dead-letter, late and alert produce", [&]() -> Result<void> {
-      if (!dead_letter_records.empty()) SQUALL_TRY(producer.produce(options.dead_letter_topic, dead_letter_records));
-      if (!late_messages.empty()) SQUALL_TRY(producer.produce(options.late_topic, late_messages));
-      if (!alert_messages.empty()) SQUALL_TRY(producer.produce(options.alerts_topic, alert_messages));
+      if (!output.dead_letter_records.empty()) {
+        SQUALL_TRY(producer.produce(options.dead_letter_topic, output.dead_letter_records));
+      }
+      if (!output.late_messages.empty()) SQUALL_TRY(producer.produce(options.late_topic, output.late_messages));
+      if (!output.alert_messages.empty()) SQUALL_TRY(producer.produce(options.alerts_topic, output.alert_messages));
       return producer.flush();
     }));
     stage_start = observe_since(counters.topics_seconds, stage_start);
@@ -558,29 +591,58 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop) {
   // between, they would never reach it). Both finish before any offset is
   // committed.
   std::future<Result<void>> csv_appended;
-  if (csv != nullptr && !positions.empty()) {
+  if (csv != nullptr && !output.positions.empty()) {
+    select_csv_rows(output);
     csv_appended = std::async(std::launch::async, [&, stage_start] {
-      auto appended =
-          with_retry(stop, kSinkCsv, "csv append", [&] { return csv->append(csv_rows, positions); });
+      auto appended = with_retry(stop, kSinkCsv, "csv append",
+                                 [&] { return csv->append(output.csv_rows, output.positions); });
       observe_since(counters.csv_seconds, stage_start);
       return appended;
     });
   }
-  if (!checkpoints.empty() && csv_appended.valid()) SQUALL_TRY(csv_appended.get());
+  if (!output.checkpoints.empty() && csv_appended.valid()) SQUALL_TRY(csv_appended.get());
   const auto storing = Clock::now();
   auto stored = with_retry(stop, kSinkStore, "store write", [&] {
-    return store.write(
-        store::WriteBatch{observations, dead_letters, window_rows, late_records, alert_rows, checkpoints, latest_rows});
+    return store.write(store::WriteBatch{output.observations, output.dead_letters, output.window_rows,
+                                         output.late_records, output.alert_rows, output.checkpoints,
+                                         output.latest_rows});
   });
   observe_since(counters.store_seconds, storing);
   if (csv_appended.valid()) SQUALL_TRY(csv_appended.get());
-  SQUALL_TRY(stored);
-  if (checkpoint_positions.empty()) return {};
-  stage_start = Clock::now();
-  auto committed =
-      with_retry(stop, kSinkCommit, "offset commit", [&] { return consumer.commit(checkpoint_positions); });
-  observe_since(counters.commit_seconds, stage_start);
-  return committed;
+  return stored;
+}
+
+// After every sink holds the batch: commits what its checkpoints cover and
+// counts it.
+Result<void> Processor::Impl::commit(std::stop_token stop, const BatchOutput& output) {
+  if (!output.checkpoint_positions.empty()) {
+    const auto committing = Clock::now();
+    SQUALL_TRY(with_retry(stop, kSinkCommit, "offset commit",
+                          [&] { return consumer.commit(output.checkpoint_positions); }));
+    observe_since(counters.commit_seconds, committing);
+  }
+  counters.consumed.fetch_add(static_cast<std::int64_t>(output.batch.size()), std::memory_order_relaxed);
+  counters.observations.fetch_add(static_cast<std::int64_t>(output.observations.size()), std::memory_order_relaxed);
+  counters.dead_letters.fetch_add(static_cast<std::int64_t>(output.dead_letters.size()), std::memory_order_relaxed);
+  counters.csv_rows.fetch_add(static_cast<std::int64_t>(output.csv_rows.size()), std::memory_order_relaxed);
+  counters.windows_written.fetch_add(static_cast<std::int64_t>(output.window_rows.size()),
+                                     std::memory_order_relaxed);
+  counters.checkpoints.fetch_add(static_cast<std::int64_t>(output.checkpoints.size()), std::memory_order_relaxed);
+  counters.batches.fetch_add(1, std::memory_order_relaxed);
+  counters.last_batch_records.store(static_cast<std::int64_t>(output.batch.size()), std::memory_order_relaxed);
+  counters.last_commit_ms.store(now_ms(), std::memory_order_relaxed);
+  count_committed(output);
+  return {};
+}
+
+// Waits for the batch being written, if any, and commits it: before the next
+// batch's writes start, before the store is read, and before stopping.
+Result<void> Processor::Impl::settle(std::stop_token stop) {
+  if (!written.valid()) return {};
+  auto stalled = written.get();
+  if (!stalled) return stalled.error();
+  stalled_ms += *stalled;
+  return commit(stop, writing);
 }
 
 // Lag is for people and metrics, not for correctness: asking the log for it
@@ -623,27 +685,98 @@ void Processor::Impl::set_partition_lag(std::span<const log::PartitionLag> lags)
 }
 
 // The distributions and labelled counts of a batch that has just committed.
-void Processor::Impl::count_committed(std::int64_t started_ms) {
+void Processor::Impl::count_committed(const BatchOutput& output) {
   const std::int64_t committed_ms = now_ms();
-  for (const log::ConsumedRecord& consumed : batch) {
+  for (const log::ConsumedRecord& consumed : output.batch) {
     latencies.observe(static_cast<double>(std::max<std::int64_t>(0, committed_ms - consumed.record.timestamp_ms)) /
                       1000.0);
   }
-  if (!batch.empty()) {
+  if (!output.batch.empty()) {
     const auto max_ms = static_cast<std::int64_t>(latencies.max() * 1000.0);
     raise_to(counters.latency_max_ms, max_ms);
     raise_to(counters.latency_max_ever_ms, max_ms);
   }
   latencies.flush_into(counters.produce_to_stored);
-  counters.batch_records.Observe(static_cast<double>(batch.size()));
-  counters.batch_seconds.Observe(static_cast<double>(steady_now_ms() - started_ms) / 1000.0);
-  for (const store::DeadLetter& rejected : dead_letters) {
+  counters.batch_records.Observe(static_cast<double>(output.batch.size()));
+  counters.batch_seconds.Observe(static_cast<double>(steady_now_ms() - output.started_ms) / 1000.0);
+  for (const store::DeadLetter& rejected : output.dead_letters) {
     counters.dead_letter_kinds.Add({{"kind", std::string(rejection_kind(rejected.reason))}}).Increment();
   }
-  if (!late_records.empty()) {
+  if (!output.late_records.empty()) {
     counters.late_reasons.Add({{"reason", std::string(kLateBehindWatermark)}})
-        .Increment(static_cast<double>(late_records.size()));
+        .Increment(static_cast<double>(output.late_records.size()));
   }
+}
+
+// One micro-batch: polls and transforms it while the previous one may still
+// be written, then hands it to the sinks. With `overlap`, a batch that leaves
+// records in the log is written on a second thread and committed by the next
+// step; otherwise (and whenever the log is caught up, so a trickle is stored
+// at once) it is written and committed before this returns.
+Result<BatchOutcome> Processor::Impl::step(std::stop_token stop, bool overlap) {
+  const auto polling = Clock::now();
+  auto caught_up = collect(stop);
+  if (!caught_up) return caught_up.error();
+  const auto transforming = Clock::now();
+  out.started_ms = steady_now_ms();
+  batch_time_ms = now_ms();
+  window_clock_ms = batch_time_ms - stalled_ms;
+  SQUALL_TRY(follow_assignment(stop));
+  SQUALL_TRY(transform(stop));
+  compute_positions();
+  collect_alerts();
+  note_latest();
+  const auto checkpointing = Clock::now();
+  const bool dirty =
+      std::any_of(progress.begin(), progress.end(), [](const auto& entry) { return entry.second.dirty; });
+  // Caught up, a checkpoint commits promptly what has been read, but at a
+  // trickle every batch is caught up: spacing those checkpoints keeps a slow
+  // stream from encoding the whole window state a hundred times a second.
+  const std::int64_t since_checkpoint = steady_now_ms() - last_checkpoint_ms;
+  const std::int64_t caught_up_spacing = std::min(options.checkpoint_interval_ms, kCaughtUpCheckpointSpacingMs);
+  const bool checkpoint_due =
+      dirty && (stop.stop_requested() || since_checkpoint >= options.checkpoint_interval_ms ||
+                (*caught_up && (!checkpointed || since_checkpoint >= caught_up_spacing)));
+  // An open window changes with nearly every record of its city: writing
+  // windows with each checkpoint rather than each batch bounds those writes
+  // by the checkpoint interval. Empty batches collect too, since idleness can
+  // move the watermark and finalise windows.
+  if (checkpoint_due || out.batch.empty()) {
+    collect_windows();
+  } else {
+    out.window_rows.clear();
+  }
+  if (out.batch.empty() && out.window_rows.empty() && !checkpoint_due) {
+    SQUALL_TRY(settle(stop));
+    refresh_lag(*caught_up);
+    return BatchOutcome{0, *caught_up};
+  }
+  if (checkpoint_due) {
+    take_checkpoints();
+    take_latest();
+  } else {
+    out.checkpoints.clear();
+    out.checkpoint_positions.clear();
+    out.latest_rows.clear();
+  }
+  // Only batches that write anything are timed: an idle poll is waiting, not work.
+  observe_between(counters.poll_seconds, polling, transforming);
+  observe_between(counters.transform_seconds, transforming, checkpointing);
+  observe_since(counters.checkpoint_seconds, checkpointing);
+  // Batches reach the sinks in log order, one at a time.
+  SQUALL_TRY(settle(stop));
+  std::swap(out, writing);
+  const BatchOutcome outcome{writing.batch.size(), *caught_up};
+  if (overlap && !*caught_up && !stop.stop_requested()) {
+    written = std::async(std::launch::async, [this, stop] { return write(stop, writing); });
+  } else {
+    auto stalled = write(stop, writing);
+    if (!stalled) return stalled.error();
+    stalled_ms += *stalled;
+    SQUALL_TRY(commit(stop, writing));
+  }
+  refresh_lag(*caught_up);
+  return outcome;
 }
 
 Processor::Processor(log::Consumer& consumer, log::Producer& producer, store::Store& store,
@@ -654,86 +787,24 @@ Processor::Processor(log::Consumer& consumer, log::Producer& producer, store::St
 
 Processor::~Processor() = default;
 
-Result<BatchOutcome> Processor::run_batch(std::stop_token stop) {
-  Impl& self = *impl_;
-  const auto polling = Clock::now();
-  auto caught_up = self.collect(stop);
-  if (!caught_up) return caught_up.error();
-  const auto transforming = Clock::now();
-  const std::int64_t started_ms = steady_now_ms();
-  self.batch_time_ms = now_ms();
-  self.window_clock_ms = self.batch_time_ms - self.stalled_ms;
-  SQUALL_TRY(self.follow_assignment(stop));
-  SQUALL_TRY(self.transform(stop));
-  self.compute_positions();
-  self.collect_alerts();
-  self.note_latest();
-  const auto checkpointing = Clock::now();
-  const bool dirty = std::any_of(self.progress.begin(), self.progress.end(),
-                                 [](const auto& entry) { return entry.second.dirty; });
-  // Caught up, a checkpoint commits promptly what has been read, but at a
-  // trickle every batch is caught up: spacing those checkpoints keeps a slow
-  // stream from encoding the whole window state a hundred times a second.
-  const std::int64_t since_checkpoint = steady_now_ms() - self.last_checkpoint_ms;
-  const std::int64_t caught_up_spacing = std::min(self.options.checkpoint_interval_ms, kCaughtUpCheckpointSpacingMs);
-  const bool checkpoint_due =
-      dirty && (stop.stop_requested() || since_checkpoint >= self.options.checkpoint_interval_ms ||
-                (*caught_up && (!self.checkpointed || since_checkpoint >= caught_up_spacing)));
-  // An open window changes with nearly every record of its city: writing
-  // windows with each checkpoint rather than each batch bounds those writes
-  // by the checkpoint interval. Empty batches collect too, since idleness can
-  // move the watermark and finalise windows.
-  if (checkpoint_due || self.batch.empty()) {
-    self.collect_windows();
-  } else {
-    self.window_rows.clear();
-  }
-  if (self.batch.empty() && self.window_rows.empty() && !checkpoint_due) {
-    self.refresh_lag(*caught_up);
-    return BatchOutcome{0, *caught_up};
-  }
-  if (checkpoint_due) {
-    self.take_checkpoints();
-    self.take_latest();
-  } else {
-    self.checkpoints.clear();
-    self.checkpoint_positions.clear();
-    self.latest_rows.clear();
-  }
-  self.select_csv_rows();
-  // Only batches that write anything are timed: an idle poll is waiting, not work.
-  observe_between(counters_.poll_seconds, polling, transforming);
-  observe_between(counters_.transform_seconds, transforming, checkpointing);
-  observe_since(counters_.checkpoint_seconds, checkpointing);
-  const std::int64_t sinks_started_ms = steady_now_ms();
-  const std::int64_t retries_before = counters_.sink_retries.load(std::memory_order_relaxed);
-  auto written = self.write_sinks(stop);
-  if (counters_.sink_retries.load(std::memory_order_relaxed) != retries_before) {
-    self.stalled_ms += steady_now_ms() - sinks_started_ms;
-  }
-  SQUALL_TRY(written);
-
-  counters_.consumed.fetch_add(static_cast<std::int64_t>(self.batch.size()), std::memory_order_relaxed);
-  counters_.observations.fetch_add(static_cast<std::int64_t>(self.observations.size()), std::memory_order_relaxed);
-  counters_.dead_letters.fetch_add(static_cast<std::int64_t>(self.dead_letters.size()), std::memory_order_relaxed);
-  counters_.csv_rows.fetch_add(static_cast<std::int64_t>(self.csv_rows.size()), std::memory_order_relaxed);
-  counters_.windows_written.fetch_add(static_cast<std::int64_t>(self.window_rows.size()), std::memory_order_relaxed);
-  counters_.checkpoints.fetch_add(static_cast<std::int64_t>(self.checkpoints.size()), std::memory_order_relaxed);
-  counters_.batches.fetch_add(1, std::memory_order_relaxed);
-  counters_.last_batch_records.store(static_cast<std::int64_t>(self.batch.size()), std::memory_order_relaxed);
-  counters_.last_commit_ms.store(now_ms(), std::memory_order_relaxed);
-  self.count_committed(started_ms);
-  self.refresh_lag(*caught_up);
-  return BatchOutcome{self.batch.size(), *caught_up};
-}
+Result<BatchOutcome> Processor::run_batch(std::stop_token stop) { return impl_->step(stop, false); }
 
 Result<void> Processor::run(std::stop_token stop, const std::function<bool()>& drained) {
+  // Where no poll can revoke a partition, a batch is written while the next
+  // one is read and transformed: the store write is the larger half of the
+  // work, and this puts it on the second core.
+  const bool overlap = !impl_->consumer.may_revoke_partitions();
   while (!stop.stop_requested()) {
     // Read the upstream flag before polling: if the source had finished then
     // and this batch still finds the log caught up, nothing can follow.
     const bool upstream_done = drained && drained();
-    auto outcome = run_batch(stop);
-    if (!outcome) return outcome.error();
+    auto outcome = impl_->step(stop, overlap);
+    if (!outcome) {
+      // The batch in flight, if any, still lands (or fails) before returning;
+      // the first error is the one to report.
+      (void)impl_->settle(stop);
+      return outcome.error();
+    }
     if (!upstream_done || !outcome->caught_up) continue;
     // Caught up with this consumer's partitions is not enough in a group: a
     // member that died may still hold others until the group notices.
@@ -741,7 +812,7 @@ Result<void> Processor::run(std::stop_token stop, const std::function<bool()>& d
     if (!group_lag) return group_lag.error();
     if (*group_lag == 0) return {};
   }
-  return {};
+  return impl_->settle(stop);
 }
 
 }  // namespace squall::processor

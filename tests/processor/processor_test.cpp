@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <set>
 #include <thread>
@@ -54,6 +55,7 @@ struct FakeConsumer : log::Consumer {
   }
   Result<void> commit(std::span<const log::CommitPosition> positions) override {
     commits.emplace_back(positions.begin(), positions.end());
+    if (on_commit) on_commit();
     return {};
   }
   Result<std::vector<log::PartitionLag>> lag() override {
@@ -61,7 +63,10 @@ struct FakeConsumer : log::Consumer {
   }
   Result<std::int64_t> group_lag() override { return static_cast<std::int64_t>(pending.size()); }
   std::vector<log::TopicPartition> assignment() const override { return assigned; }
+  bool may_revoke_partitions() const override { return revokes; }
   std::vector<log::TopicPartition> assigned;  // empty: the processor learns partitions from records
+  bool revokes = true;                        // like Kafka: run() writes each batch before the next poll
+  std::function<void()> on_commit;
 };
 
 struct FakeProducer : log::Producer {
@@ -465,6 +470,48 @@ TEST_F(ProcessorTest, RunStopsWhenAsked) {
   stop.request_stop();
   auto processor = make();
   ASSERT_TRUE(processor.run(stop.get_token()).ok());
+  EXPECT_TRUE(consumer.commits.empty());
+}
+
+// Where no poll can revoke a partition, run() writes a batch while it reads
+// and transforms the next; every batch still lands once, in log order, and
+// no offset is committed before the store holds what it covers.
+TEST_F(ProcessorTest, OverlappedWritesLandInLogOrderAndCommitOnlyWhatIsStored) {
+  for (int i = 0; i < 95; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+  consumer.revokes = false;
+  std::vector<std::size_t> stored_at_commit;
+  consumer.on_commit = [&] { stored_at_commit.push_back(store.observations.size()); };
+  ProcessorOptions options;
+  options.batch_max_records = 10;
+  options.checkpoint_interval_ms = 0;  // every batch checkpoints and commits
+  auto processor = make(options);
+  ASSERT_TRUE(processor.run({}, [] { return true; }).ok());
+  ASSERT_EQ(store.observations.size(), 95u);
+  for (std::size_t i = 1; i < store.observations.size(); ++i) {
+    ASSERT_LT(store.observations[i - 1].observed_at, store.observations[i].observed_at) << "at " << i;
+  }
+  EXPECT_EQ(csv.rows.size(), 95u);
+  ASSERT_EQ(consumer.commits.size(), 10u);
+  for (std::size_t i = 0; i < consumer.commits.size(); ++i) {
+    EXPECT_LE(static_cast<std::size_t>(consumer.commits[i].back().next_offset), stored_at_commit[i]) << "commit " << i;
+  }
+  EXPECT_EQ(consumer.commits.back().back().next_offset, 95);
+  EXPECT_EQ(processor.counters().consumed.load(), 95);
+  EXPECT_EQ(processor.counters().batches.load(), 10);
+}
+
+TEST_F(ProcessorTest, AFailedOverlappedWriteStopsTheRunAndCommitsNothingPastIt) {
+  for (int i = 0; i < 30; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+  consumer.revokes = false;
+  store.failures = {make_error(Errc::io, "store.db: disk I/O error")};  // not transient: no retry
+  ProcessorOptions options;
+  options.batch_max_records = 10;
+  options.checkpoint_interval_ms = 0;
+  auto processor = make(options);
+  auto ran = processor.run({}, [] { return true; });
+  ASSERT_FALSE(ran.ok());
+  EXPECT_EQ(ran.error().message, "store.db: disk I/O error");
+  EXPECT_TRUE(store.observations.empty());
   EXPECT_TRUE(consumer.commits.empty());
 }
 

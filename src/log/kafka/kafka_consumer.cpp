@@ -85,6 +85,7 @@ class GroupConsumer final : public Consumer {
   Result<std::vector<PartitionLag>> lag() override;
   Result<std::int64_t> group_lag() override;
   std::vector<TopicPartition> assignment() const override;
+  bool may_revoke_partitions() const override { return true; }
 
  private:
   void await_first_assignment();
