@@ -23,14 +23,21 @@ struct IngestOptions {
 };
 
 struct IngestCounters {
-  std::atomic<std::int64_t> fetched{0};   // observations the source delivered
-  std::atomic<std::int64_t> produced{0};  // records handed to the log
+  std::atomic<std::int64_t> fetched{0};    // observations the source delivered
+  std::atomic<std::int64_t> produced{0};   // records handed to the log
+  std::atomic<std::int64_t> truncated{0};  // of those, cut to fit the log's record limit
   std::atomic<bool> finished{false};      // the source is exhausted and everything is flushed
 };
 
 metrics::Families collect_metrics(const IngestCounters& counters);
 
 log::Record to_record(const sources::RawObservation& raw, std::string_view source_name);
+
+// A record over `max_bytes` would be refused by the log and stop ingest, so
+// it goes in cut to its first bytes and marked with its size
+// (headers::kTruncatedFromBytes): the processor dead-letters it with that
+// reason and the good records around it flow on. Returns whether it was cut.
+bool fit_to_log(log::Record& record, std::size_t max_bytes);
 
 class Ingestor {
  public:

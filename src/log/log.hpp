@@ -101,7 +101,15 @@ class Producer {
   virtual Result<void> produce(std::string_view topic, std::span<const Record> records) = 0;
   // Waits until everything produced so far is acknowledged.
   virtual Result<void> flush() = 0;
+  // The largest record (value, key and headers, as record_bytes() counts
+  // them) produce() accepts: Kafka's producer refuses larger ones
+  // (message.max.bytes); the embedded log has no limit of its own.
+  virtual std::size_t max_record_bytes() const = 0;
 };
+
+// A record's size as the logs' limits count it: value, key and every header,
+// with a few bytes of framing per header.
+std::size_t record_bytes(const Record& record);
 
 class Consumer {
  public:

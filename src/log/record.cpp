@@ -9,6 +9,14 @@ std::optional<std::string_view> Record::header(std::string_view name) const {
   return std::nullopt;
 }
 
+// librdkafka counts value, key and the headers' serialized size against
+// message.max.bytes; 8 bytes per header covers the length prefixes it adds.
+std::size_t record_bytes(const Record& record) {
+  std::size_t bytes = record.value.size() + record.key.size();
+  for (const auto& h : record.headers) bytes += h.key.size() + h.value.size() + 8;
+  return bytes;
+}
+
 }  // namespace squall::log
 
 namespace squall::log {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/json.hpp"
@@ -304,6 +305,12 @@ void Processor::Impl::dead_letter(const log::ConsumedRecord& consumed, std::stri
 void Processor::Impl::transform_one(std::size_t index) {
   const log::ConsumedRecord& consumed = out.batch[index];
   const log::Record& record = consumed.record;
+  if (auto original = record.header(headers::kTruncatedFromBytes)) {
+    dead_letter(consumed, fmt::format("message of {} bytes is over the log's record limit: ingest kept only its first "
+                                      "{} bytes",
+                                      original->substr(0, 20), record.value.size()));
+    return;
+  }
   Units units = options.default_units;
   if (auto named = record.header(headers::kUnits)) {
     auto parsed_units = parse_units(*named);

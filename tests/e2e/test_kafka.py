@@ -65,6 +65,25 @@ def test_squall_processes_raw_owm_json_that_kcat_produced(tmp_path, data_dir):
     assert latest[0]["temp_c"] == 28.05
 
 
+def test_a_response_too_large_for_kafka_is_dead_lettered_and_ingest_carries_on(tmp_path, data_dir):
+    good = {"coord": {"lon": -87.65, "lat": 41.85}, "main": {"temp": 281.5, "humidity": 80}, "dt": 1700000000,
+            "id": 4887398, "name": "Chicago", "cod": 200}
+    huge = json.dumps(dict(good, dt=1700000600, padding="x" * 2_000_000))
+    lines = [json.dumps(good), huge, json.dumps(dict(good, dt=1700001200))]
+    replay = tmp_path / "recorded.ndjson"
+    replay.write_text("\n".join(lines) + "\n")
+    result = squall("run", "--data-dir", data_dir, "--log", kafka_url(), "--topic", unique("weather"),
+                    "--group", unique("g"), "--source", "replay", "--replay-file", replay, "--rate", 0,
+                    "--exit-when-drained", "--no-serve")
+    assert f"a response of {len(huge)} bytes" in result.stderr, result.stderr[-2000:]
+    counts = stats(data_dir)
+    assert counts["observations"] == 2
+    assert counts["dead_letters"] == 1
+    dead = json.loads(squall("query", "dead-letters", "--data-dir", data_dir, "--format", "json").stdout)
+    assert dead[0]["reason"] == (f"message of {len(huge)} bytes is over the log's record limit: "
+                                 "ingest kept only its first 1024 bytes"), dead[0]
+
+
 def test_unreachable_broker_is_a_clear_error_not_a_hang(data_dir):
     # A hang would raise subprocess.TimeoutExpired and fail the test.
     result = squall("run", "--data-dir", data_dir, "--log", "kafka://127.0.0.1:1", "--max-events", 10,

@@ -35,6 +35,8 @@ struct RecordingProducer : log::Producer {
     ++flushes;
     return {};
   }
+  std::size_t max_record_bytes() const override { return max_bytes; }
+  std::size_t max_bytes = 1'000'000;
 };
 
 sources::RawObservation raw(std::int64_t city, std::string payload) {
@@ -90,6 +92,48 @@ TEST(Ingestor, StopFlushesWithoutClaimingTheSourceFinished) {
   EXPECT_EQ(producer.produced.size(), 1u);  // the batch in hand is produced, then it stops
   EXPECT_EQ(producer.flushes, 1);
   EXPECT_FALSE(ingestor.counters().finished.load());
+}
+
+TEST(FitToLog, ARecordWithinTheLimitIsLeftAlone) {
+  log::Record record = to_record(raw(1, std::string(500, 'x')), "replay");
+  const log::Record before = record;
+  EXPECT_FALSE(fit_to_log(record, log::record_bytes(record)));
+  EXPECT_EQ(record, before);
+}
+
+TEST(FitToLog, AnOversizedRecordKeepsItsStartAndSaysHowLargeItWas) {
+  log::Record record = to_record(raw(1, "{\"id\":1," + std::string(5000, ' ') + "}"), "replay");
+  ASSERT_TRUE(fit_to_log(record, 2000));
+  EXPECT_EQ(record.value.size(), 1024u);
+  EXPECT_TRUE(record.value.starts_with("{\"id\":1,"));
+  EXPECT_EQ(record.header(headers::kTruncatedFromBytes), "5009");
+  EXPECT_EQ(record.header(headers::kSource), "replay");  // the other headers stay
+  EXPECT_LE(log::record_bytes(record), 2000u);
+}
+
+TEST(FitToLog, UnderATightLimitTheMarkerStillFits) {
+  log::Record record = to_record(raw(1, std::string(5000, 'x')), "replay");
+  ASSERT_TRUE(fit_to_log(record, 150));
+  EXPECT_LT(record.value.size(), 1024u);
+  EXPECT_EQ(record.header(headers::kTruncatedFromBytes), "5000");
+  EXPECT_LE(log::record_bytes(record), 150u);
+}
+
+TEST(Ingestor, AResponseTooLargeForTheLogGoesOnCutAndMarkedBetweenItsNeighbours) {
+  ScriptedSource source;
+  source.batches = {{raw(1, "a"), raw(2, std::string(5000, 'x')), raw(3, "c")}};
+  RecordingProducer producer;
+  producer.max_bytes = 2000;
+  Ingestor ingestor(source, producer, IngestOptions{});
+  ASSERT_TRUE(ingestor.run({}).ok());
+  ASSERT_EQ(producer.produced.size(), 3u);
+  EXPECT_EQ(producer.produced[0].second.value, "a");
+  EXPECT_EQ(producer.produced[1].second.value, std::string(1024, 'x'));
+  EXPECT_EQ(producer.produced[1].second.header(headers::kTruncatedFromBytes), "5000");
+  EXPECT_EQ(producer.produced[2].second.value, "c");
+  EXPECT_FALSE(producer.produced[2].second.header(headers::kTruncatedFromBytes).has_value());
+  EXPECT_EQ(ingestor.counters().produced.load(), 3);
+  EXPECT_EQ(ingestor.counters().truncated.load(), 1);
 }
 
 }  // namespace

@@ -225,7 +225,9 @@ TEST_P(BadInputTest, EveryCaseIsDeadLetteredWithItsReasonAndGoodRecordsAroundThe
   if (GetParam() == Backend::kafka) {
     // A record over the producer's message.max.bytes (1 MB by default, like
     // the broker's) cannot enter a Kafka topic at all: the producer refuses
-    // it, so nothing reaches the processor. That refusal is the outcome.
+    // it. `squall ingest` therefore cuts such a record and marks it, and the
+    // processor dead-letters it (tests/e2e/test_kafka.py); a producer that
+    // writes it as it is gets this refusal.
     const auto huge = std::find_if(cases.begin(), cases.end(),
                                    [](const BadCase& c) { return c.payload.size() > (1 << 20); });
     ASSERT_NE(huge, cases.end());

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "core/record_headers.hpp"
+#include "processor/owm_parser.hpp"
 
 namespace squall::processor {
 namespace {
@@ -76,6 +77,7 @@ struct FakeProducer : log::Producer {
     return {};
   }
   Result<void> flush() override { return {}; }
+  std::size_t max_record_bytes() const override { return 1'000'000; }
 };
 
 struct FakeStore : store::Store {
@@ -176,6 +178,19 @@ TEST_F(ProcessorTest, BadRecordsGoToTheDeadLetterTopicWithReasonAndOriginalBytes
   EXPECT_EQ(store.observations.size(), 1u);
   EXPECT_EQ(processor.counters().dead_letters.load(), 2);
   EXPECT_EQ(consumer.commits.at(0).at(0).next_offset, 3);  // bad records are committed too: never re-read forever
+}
+
+TEST_F(ProcessorTest, ARecordIngestCutToFitTheLogIsDeadLetteredAsTooLarge) {
+  const log::Header cut{std::string(headers::kTruncatedFromBytes), "2500000"};
+  consumer.pending = {consumed(0, 0, payload(1, 1700000000)), consumed(0, 1, std::string(1024, ' '), {cut}),
+                      consumed(0, 2, payload(1, 1700000600))};
+  auto processor = make();
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  EXPECT_EQ(store.observations.size(), 2u);
+  ASSERT_EQ(store.dead_letters_written.size(), 1u);
+  const std::string& reason = store.dead_letters_written[0].reason;
+  EXPECT_EQ(reason, "message of 2500000 bytes is over the log's record limit: ingest kept only its first 1024 bytes");
+  EXPECT_EQ(rejection_kind(reason), "too_large");
 }
 
 TEST_F(ProcessorTest, UnitsHeaderDecidesHowThePayloadIsRead) {

@@ -1,6 +1,7 @@
 // Producer side of the embedded log: one produce() call is one transaction
 // that appends one batch row per partition it touches.
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@ class EmbeddedProducer final : public Producer {
   Result<void> produce(std::string_view topic, std::span<const Record> records) override;
   // Every successful produce() is already durable: nothing is buffered.
   Result<void> flush() override { return {}; }
+  std::size_t max_record_bytes() const override { return std::numeric_limits<std::size_t>::max(); }
 
  private:
   Result<std::int32_t> partitions_of(std::string_view topic);

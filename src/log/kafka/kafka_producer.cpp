@@ -6,6 +6,7 @@
 // failed record is remembered until the next flush() reports it: nothing is
 // lost silently.
 
+#include <charconv>
 #include <memory>
 #include <set>
 #include <string>
@@ -29,6 +30,21 @@ constexpr int kQueueFullMaxWaits = 600;
 // flush() waits in slices until librdkafka has an outcome for every record
 // (bounded by message.timeout.ms, after which records fail).
 constexpr int kFlushSliceMs = 500;
+
+// The producer's record size limit, as librdkafka will apply it (the default
+// or a kafka.message.max.bytes pass-through).
+Result<std::size_t> message_max_bytes(const RdKafka::Conf& conf) {
+  std::string text;
+  if (conf.get("message.max.bytes", text) != RdKafka::Conf::CONF_OK) {
+    return make_error(Errc::internal, "librdkafka does not report message.max.bytes");
+  }
+  std::size_t bytes = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return make_error(Errc::internal, "librdkafka reports message.max.bytes as '" + text + "'");
+  }
+  return bytes;
+}
 
 // Counts the records the broker did not take since the last report.
 class DeliveryReports final : public RdKafka::DeliveryReportCb {
@@ -79,6 +95,7 @@ class KafkaProducer final : public Producer {
   Result<void> connect(const LogOptions& options);
   Result<void> produce(std::string_view topic, std::span<const Record> records) override;
   Result<void> flush() override;
+  std::size_t max_record_bytes() const override { return max_record_bytes_; }
 
  private:
   Result<void> ensure_topic(const std::string& topic);
@@ -88,6 +105,7 @@ class KafkaProducer final : public Producer {
   int timeout_ms_;
   std::string bootstrap_;
   std::set<std::string, std::less<>> known_topics_;
+  std::size_t max_record_bytes_ = 0;  // message.max.bytes, read back from the configuration
   ClientEvents events_;
   DeliveryReports reports_;
   // Last: destroyed first, while the callbacks it calls still exist.
@@ -97,6 +115,7 @@ class KafkaProducer final : public Producer {
 Result<void> KafkaProducer::connect(const LogOptions& options) {
   std::unique_ptr<RdKafka::Conf> conf;
   SQUALL_ASSIGN(conf, make_conf(producer_properties(options, bootstrap_), options));
+  SQUALL_ASSIGN(max_record_bytes_, message_max_bytes(*conf));
   SQUALL_TRY(set_callback(*conf, "dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&reports_)));
   SQUALL_TRY(set_callback(*conf, "event_cb", static_cast<RdKafka::EventCb*>(&events_)));
   std::string why;

@@ -284,6 +284,18 @@ TEST_F(KafkaLogTest, FlushReportsARecordTheBrokerRejected) {
   EXPECT_EQ(drain(*c, 3).size(), 3u);
 }
 
+TEST_F(KafkaLogTest, TheRecordLimitIsTheProducersMessageMaxBytes) {
+  auto p = producer();
+  EXPECT_EQ(p->max_record_bytes(), 1'000'000u);  // librdkafka's default
+  const std::vector<Record> over{record("4887398", std::string(p->max_record_bytes() + 1, 'x'))};
+  auto refused = p->produce(topic_, over);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("Message size too large"), std::string::npos) << refused.error().message;
+
+  options_.kafka_properties["message.max.bytes"] = "2000000";
+  EXPECT_EQ(producer()->max_record_bytes(), 2'000'000u);
+}
+
 TEST_F(KafkaLogTest, ProduceWaitsForRoomWhenTheLocalQueueIsFull) {
   options_.kafka_properties["queue.buffering.max.messages"] = "50";
   produce(numbered_records(3000, 30));
