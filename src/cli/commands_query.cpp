@@ -26,7 +26,9 @@ struct QueryFlags {
 Result<std::unique_ptr<store::Store>> open_for_query(const CommandContext& context) {
   auto settings = context.settings();
   if (!settings) return settings.error();
-  return store::open_store(settings->store);
+  store::StoreOptions options = settings->store;
+  options.read_only = true;  // a query never writes, so a read-only data directory can be queried
+  return store::open_store(options);
 }
 
 Result<store::HistoryQuery> history_query(const QueryFlags& flags) {

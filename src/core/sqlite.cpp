@@ -50,13 +50,38 @@ Error db_error(sqlite3* db, int rc, std::string_view what) {
   return make_error(code_for(rc), std::move(message));
 }
 
+// A reader of a WAL database needs its -shm file. In a directory nobody can
+// write (a read-only mount or copy), where a clean shutdown removed that
+// file, SQLite cannot even read the database unless told that it is
+// immutable, which it is there.
+bool immutable_where_it_lies(const std::string& path) {
+  const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  return ::access(dir.c_str(), W_OK) != 0 && ::access((path + "-shm").c_str(), F_OK) != 0;
+}
+
+// `path` as an SQLite URI (file:...?immutable=1): the characters a URI gives
+// meaning to are percent-encoded.
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
 }  // namespace
 
 Result<Database> Database::open(const std::string& path, const OpenOptions& options) {
   sqlite3* raw = nullptr;
   int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;  // one connection per thread; no shared use
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const bool immutable = options.read_only && immutable_where_it_lies(path);
+  if (immutable) flags |= SQLITE_OPEN_URI;
+  int rc = sqlite3_open_v2(immutable ? immutable_uri(path).c_str() : path.c_str(), &raw, flags, nullptr);
   Database db(raw, path);
   if (rc != SQLITE_OK) return db_error(raw, rc, "cannot open " + path);
   sqlite3_extended_result_codes(raw, 1);

@@ -45,6 +45,14 @@ Result<void> check_schema(const StoreOptions& options) {
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options) {
   if (is_sqlite_url(options.url)) {
     const std::filesystem::path dir = options.data_dir.empty() ? "." : options.data_dir;
+    if (options.read_only) {
+      const std::filesystem::path path = dir / "store.db";
+      if (!std::filesystem::exists(path)) {
+        return make_error(Errc::not_found, "no store at " + path.string() +
+                                               ": `squall run` or `squall process` with this data directory creates it");
+      }
+      return open_sqlite_store_read_only(path.string());
+    }
     std::error_code error;
     std::filesystem::create_directories(dir, error);
     if (error) return make_error(Errc::io, "cannot create data directory " + dir.string() + ": " + error.message());

@@ -170,6 +170,10 @@ struct StoreOptions {
   bool tls = false;
   std::string tls_ca_file;  // PEM trust anchors; empty: the system's default paths
   bool tls_verify = true;   // check the server's certificate chain and host name
+  // SQLite only: open for reading (queries): nothing in the data directory is
+  // created or written, so a read-only copy or mount can be queried; the
+  // store must exist at this squall's schema version.
+  bool read_only = false;
 };
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);

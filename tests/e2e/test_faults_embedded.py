@@ -6,8 +6,10 @@ dead letters, CSV backup rows) equal, as a row multiset, to a clean run over
 the same log: 0 lost, 0 duplicated."""
 
 import gc
+import json
 import random
 import shutil
+import signal
 import subprocess
 import time
 
@@ -90,7 +92,9 @@ FAULT_EVENTS = 30_000
 def tmpfs(tmp_path):
     mount_point = tmp_path / "tmpfs"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", str(mount_point)],
+    # Room to spare for the run itself: an ASan build once filled 96 MiB
+    # before the disk-full test did.
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", str(mount_point)],
                              capture_output=True, text=True)
     assert mounted.returncode == 0, (f"cannot mount a tmpfs at {mount_point} (the disk-full and read-only tests "
                                      f"need root): {mounted.stderr.strip()}")
@@ -128,8 +132,14 @@ def run_until_fault(data_dir, tmp_path, inject, log_name):
         wait_until(lambda: stored_observation_count(data_dir) >= FAULT_EVENTS // 5 or processor.poll() is not None,
                    timeout_s=60, what="a fifth of the observations stored")
         assert processor.poll() is None, f"the processor exited before the fault: {log_path.read_text()[-2000:]}"
+        # Held still while the fault is set up, so that a processor faster
+        # than the setup still meets it mid-stream.
+        processor.send_signal(signal.SIGSTOP)
         stored_at_fault = stored_observation_count(data_dir)
-        inject()
+        try:
+            inject()
+        finally:
+            processor.send_signal(signal.SIGCONT)
         try:
             code = processor.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -190,7 +200,8 @@ def test_data_dir_read_only_then_writable(tmp_path, tmpfs):
         assert processor.poll() is None, f"the processor exited early: {log_path.read_text()[-2000:]}"
     finally:
         kill9(processor)
-    assert stored_observation_count(data_dir) < FAULT_EVENTS, "the kill landed after everything was stored"
+    stored_before = stored_observation_count(data_dir)
+    assert stored_before < FAULT_EVENTS, "the kill landed after everything was stored"
 
     # Python's sqlite3 connections (the progress polls) close when collected;
     # an open one maps the WAL index writable and would keep the remount busy.
@@ -203,6 +214,9 @@ def test_data_dir_read_only_then_writable(tmp_path, tmpfs):
     assert refused.returncode != 0
     # A clear error: the problem and the file.
     assert "read-only" in refused.stderr and str(data_dir / "store.db") in refused.stderr, refused.stderr[-2000:]
+    # Queries still answer from the read-only directory.
+    stats = json.loads(squall("query", "stats", "--data-dir", data_dir, "--format", "json").stdout)
+    assert stats["observations"] == stored_before
     assert {p.name: p.read_bytes() for p in sorted(data_dir.rglob("*")) if p.is_file()} == before
 
     remounted = subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], capture_output=True, text=True)

@@ -398,6 +398,43 @@ TEST(OpenStore, CreatesTheDataDirectory) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "a" / "b" / "store.db"));
 }
 
+TEST_F(SqliteStoreTest, ReadOnlyOpensReadWhatIsStoredAndWriteNothing) {
+  write(*open(), {full_observation(1, 1700000000)});
+  StoreOptions read_only = options();
+  read_only.read_only = true;
+  auto reader = open_store(read_only);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  auto stats = (*reader)->stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->observations, 1);
+  const std::vector<Observation> more{sparse_observation(2, 1700000000)};
+  auto written = (*reader)->write(WriteBatch{.observations = more});
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.error().code, Errc::io);
+  EXPECT_EQ(open()->stats()->observations, 1);
+}
+
+TEST_F(SqliteStoreTest, ReadOnlyNeitherCreatesAStoreNorUpgradesOne) {
+  StoreOptions read_only = options();
+  read_only.read_only = true;
+  auto missing = open_store(read_only);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+  EXPECT_NE(missing.error().message.find(db_path()), std::string::npos) << missing.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "data")) << "nothing is created";
+
+  open();
+  {
+    auto db = sqlite::Database::open(db_path(), {});
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 2").ok());
+  }
+  auto older = open_store(read_only);
+  ASSERT_FALSE(older.ok());
+  EXPECT_NE(older.error().message.find("older than this squall's"), std::string::npos) << older.error().message;
+  EXPECT_NE(older.error().message.find("squall process"), std::string::npos) << older.error().message;
+}
+
 TEST(OpenStore, RejectsAnUnknownUrlNamingTheSupportedOnes) {
   test::TempDir dir;
   StoreOptions options;

@@ -159,6 +159,18 @@ Error too_new(const sqlite::Database& db, int version) {
 
 }  // namespace
 
+Result<void> check_current(sqlite::Database& db) {
+  auto version = user_version(db);
+  if (!version) return version.error();
+  if (*version > kCurrentVersion) return too_new(db, *version);
+  if (*version < kCurrentVersion) {
+    return make_error(Errc::invalid_argument,
+                      db.path() + " has store schema version " + std::to_string(*version) + ", older than this " +
+                          "squall's (" + std::to_string(kCurrentVersion) + "); `squall process` upgrades it");
+  }
+  return {};
+}
+
 Result<void> migrate(sqlite::Database& db) {
   auto version = user_version(db);
   if (!version) return version.error();

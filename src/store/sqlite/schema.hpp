@@ -22,4 +22,7 @@ inline constexpr std::string_view kHourOfObservedAt = "observed_at / 3600";
 // a reader opening the store beside a running writer takes no write lock.
 Result<void> migrate(sqlite::Database& db);
 
+// For a connection that may not write: fails unless `db` is at kCurrentVersion.
+Result<void> check_current(sqlite::Database& db);
+
 }  // namespace squall::store::sqlite_schema

@@ -262,6 +262,17 @@ class SqliteStore final : public Store {
   std::vector<sqlite::Statement> statements_;
 };
 
+Result<std::unique_ptr<Store>> prepared_store(sqlite::Database db) {
+  std::vector<sqlite::Statement> statements;
+  statements.reserve(kStatementCount);
+  for (const std::string& sql : statement_sql()) {
+    auto prepared = db.prepare(sql);
+    if (!prepared) return prepared.error();
+    statements.push_back(std::move(prepared).value());
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), std::move(statements)));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, bool sync_full) {
@@ -270,14 +281,16 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, bool s
   auto db = sqlite::Database::open(path, open_options);
   if (!db) return db.error();
   SQUALL_TRY(sqlite_schema::migrate(*db));
-  std::vector<sqlite::Statement> statements;
-  statements.reserve(kStatementCount);
-  for (const std::string& sql : statement_sql()) {
-    auto prepared = db->prepare(sql);
-    if (!prepared) return prepared.error();
-    statements.push_back(std::move(prepared).value());
-  }
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db).value(), std::move(statements)));
+  return prepared_store(std::move(db).value());
+}
+
+Result<std::unique_ptr<Store>> open_sqlite_store_read_only(const std::string& path) {
+  sqlite::OpenOptions open_options;
+  open_options.read_only = true;
+  auto db = sqlite::Database::open(path, open_options);
+  if (!db) return db.error();
+  SQUALL_TRY(sqlite_schema::check_current(*db));
+  return prepared_store(std::move(db).value());
 }
 
 }  // namespace squall::store

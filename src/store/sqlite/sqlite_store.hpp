@@ -16,4 +16,7 @@ namespace squall::store {
 // the OS to flush (survives a process crash only).
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, bool sync_full);
 
+// Opens an existing store at `path` for reading only: writes through it fail.
+Result<std::unique_ptr<Store>> open_sqlite_store_read_only(const std::string& path);
+
 }  // namespace squall::store
