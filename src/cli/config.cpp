@@ -58,7 +58,7 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"store.tls_ca_file", "", "Cassandra: PEM file of trusted CAs for TLS (empty: the system's)"},
     {"store.tls_verify", "true", "Cassandra: verify the server's certificate and host name"},
     {"processor.group", "squall-processor", "consumer group of the processor"},
-    {"processor.batch_max_records", "5000", "records per micro-batch at most"},
+    {"processor.batch_max_records", "10000", "records per micro-batch at most"},
     {"processor.batch_max_wait", "200ms", "a micro-batch closes this long after its first record"},
     {"processor.checkpoint_interval", "2s", "checkpoint window state and commit offsets at most this often"},
     {"windows.sizes", "1h,1d", "event-time tumbling window sizes per city, e.g. 10m,1h,1d"},

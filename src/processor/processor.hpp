@@ -39,7 +39,7 @@ namespace squall::processor {
 struct ProcessorOptions {
   std::string topic = "weather";
   std::string dead_letter_topic = "weather.dlq";
-  std::size_t batch_max_records = 5000;
+  std::size_t batch_max_records = 10000;
   std::int64_t batch_max_wait_ms = 200;   // a batch closes this long after its first record
   Units default_units = Units::standard;  // for records that carry no `units` header
   std::int64_t sink_retry_max_ms = 5000;  // cap of the back-off between sink retries

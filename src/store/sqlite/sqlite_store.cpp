@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -141,7 +142,7 @@ class SqliteStore final : public Store {
     auto transaction = sqlite::Transaction::begin(db_);
     if (!transaction) return transaction.error();
     // In batch order: a later duplicate replaces an earlier one, as it would written one by one.
-    SQUALL_TRY(run_each(Sql::upsert_observation, batch.observations, sqlite_rows::bind_observation));
+    SQUALL_TRY(insert_observations(batch.observations));
     SQUALL_TRY(run_each(Sql::upsert_latest, batch.latest, sqlite_rows::bind_observation));
     SQUALL_TRY(insert_dead_letters(batch.dead_letters));
     SQUALL_TRY(run_each(Sql::upsert_window, batch.windows, sqlite_rows::bind_window));
@@ -234,6 +235,25 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // In the unique index's order, (hour, city_id, observed_at): consecutive
+  // inserts then land on the same index page, which SQLite's cursor finds
+  // without a new descent. The sort is stable, so a later duplicate still
+  // replaces an earlier one.
+  Result<void> insert_observations(std::span<const Observation> observations) {
+    sorted_.clear();
+    for (const Observation& observation : observations) sorted_.push_back(&observation);
+    std::stable_sort(sorted_.begin(), sorted_.end(), [](const Observation* a, const Observation* b) {
+      return std::tuple(a->observed_at / 3600, a->city_id, a->observed_at) <
+             std::tuple(b->observed_at / 3600, b->city_id, b->observed_at);
+    });
+    auto& run = statement(Sql::upsert_observation);
+    for (const Observation* observation : sorted_) {
+      sqlite_rows::bind_observation(run, *observation);
+      SQUALL_TRY(run.run());
+    }
+    return {};
+  }
+
   sqlite::Statement& statement(Sql which) { return statements_[static_cast<std::size_t>(which)]; }
 
   Result<std::optional<TimeSpan>> time_span_of(std::int64_t city_id) {
@@ -259,6 +279,7 @@ class SqliteStore final : public Store {
 
   // Declared first so it is destroyed last, after the statements made on it.
   sqlite::Database db_;
+  std::vector<const Observation*> sorted_;  // reused by every write
   std::vector<sqlite::Statement> statements_;
 };
 
