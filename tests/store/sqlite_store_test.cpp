@@ -185,6 +185,18 @@ TEST_F(SqliteStoreTest, ReplayingAKeyReplacesTheWholeRow) {
   EXPECT_EQ(stats(*store).observations, 1);
 }
 
+// The store inserts a batch in its index's order, not the batch's: a key
+// repeated within one batch must still end as its last occurrence.
+TEST_F(SqliteStoreTest, TheLastOfAKeyRepeatedInOneUnorderedBatchWins) {
+  auto store = open();
+  const Observation last = sparse_observation(1, 1700000000);
+  write(*store, {full_observation(3, 1700007200), full_observation(1, 1700000000), full_observation(2, 1700000000),
+                 sparse_observation(3, 1700000000), last});
+  EXPECT_EQ(history(*store, HistoryQuery{.city_id = 1}), std::vector<Observation>{last});
+  EXPECT_EQ(times_of(history(*store, HistoryQuery{.city_id = 3})), (std::vector<std::int64_t>{1700007200, 1700000000}));
+  EXPECT_EQ(stats(*store).observations, 4);
+}
+
 TEST_F(SqliteStoreTest, ObservationsWithoutLatestCandidatesLeaveLatestAlone) {
   auto store = open();
   write(*store, {full_observation(1, 100)});
