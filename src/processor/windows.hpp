@@ -56,9 +56,9 @@ struct Mean {
 // shorter than an hour).
 struct HourlyAmount {
   std::int64_t observed_at = 0;
-  std::int64_t hour() const;  // UTC hours since the epoch of observed_at
   std::optional<double> rain_mm;
   std::optional<double> snow_mm;
+  std::int64_t hour() const;  // UTC hours since the epoch of observed_at
   bool operator==(const HourlyAmount&) const = default;
 };
 
