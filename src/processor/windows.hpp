@@ -22,8 +22,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/observation.hpp"
@@ -58,7 +58,6 @@ struct HourlyAmount {
   std::int64_t observed_at = 0;
   std::optional<double> rain_mm;
   std::optional<double> snow_mm;
-  std::int64_t hour() const;  // UTC hours since the epoch of observed_at
   bool operator==(const HourlyAmount&) const = default;
 };
 
@@ -75,7 +74,7 @@ struct WindowAggregate {
   std::optional<double> gust_max_ms;
   Mean humidity_pct;
   Mean pressure_hpa;
-  std::vector<HourlyAmount> hours;  // one per UTC hour, ascending: that hour's newest amounts
+  std::map<std::int64_t, HourlyAmount> hours;  // UTC hour (dt / 3600) -> its newest amounts
   bool final = false;
   std::int64_t last_offset = -1;  // of the newest record folded in: orders writes of the window
 
@@ -132,34 +131,26 @@ class WindowEngine {
   std::size_t open_windows() const;
 
  private:
-  // A city's open windows, ordered by (size, start), each with whether it
-  // changed since the last collect(), and the accepted dts still inside them.
-  struct OpenWindow {
-    WindowAggregate aggregate;
-    bool changed = false;
+  struct WindowKey {
+    std::int64_t city_id;
+    std::int64_t size_s;
+    std::int64_t start;
+    auto operator<=>(const WindowKey&) const = default;
   };
-  struct City {
-    std::vector<OpenWindow> windows;
-    std::vector<std::int64_t> seen;  // sorted
-    bool listed = false;             // in its partition's changed_cities
-  };
-  // Cities are hashed, not ordered: every record looks its city up once, and
-  // order is only needed by collect() and snapshot(), which sort what they emit.
   struct Partition {
     std::optional<std::int64_t> max_event_time;
     std::int64_t finalized_through = INT64_MIN;
     std::int64_t last_record_ms = 0;
-    std::unordered_map<std::int64_t, City> cities;
-    std::vector<std::int64_t> changed_cities;  // each listed once, when its first window changes
+    std::map<WindowKey, WindowAggregate> windows;
+    std::map<std::int64_t, std::vector<std::int64_t>> seen;  // sorted dts per city
+    std::set<WindowKey> changed;
   };
 
   bool is_late(const Partition& partition, std::int64_t observed_at) const;
-  static bool remember(City& city, std::int64_t observed_at);
-  void fold(Partition& partition, City& city, std::int64_t offset, const Observation& observation);
-  static void emit_changed(Partition& partition, std::optional<std::int64_t> through,
-                           std::vector<WindowAggregate>& out);
-  static void finalize(Partition& partition, std::int64_t through, std::vector<WindowAggregate>& out);
-  static void forget_seen_before_oldest_open(City& city);
+  bool remember(Partition& partition, std::int64_t city_id, std::int64_t observed_at);
+  void fold(Partition& partition, std::int64_t offset, const Observation& observation);
+  void finalize(Partition& partition, std::int64_t through, std::vector<WindowAggregate>& out);
+  void forget_seen_before(Partition& partition, std::int64_t city_id);
 
   WindowOptions options_;
   std::map<std::int32_t, Partition> partitions_;
