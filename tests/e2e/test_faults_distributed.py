@@ -212,9 +212,9 @@ def test_cassandra_stopped_for_30s_mid_stream(dataset):
           f"{baseline_kib / 1024:.1f} MiB, peak during the outage {peak_kib / 1024:.1f} MiB over "
           f"{len(rss_samples)} samples; finished {recovered_s:.1f}s after Cassandra was back")
     text = log_path.read_text(errors="replace")
-    # The store's back-off, whatever the outage met: a batch's write or, when
-    # the held processor missed the group's session timeout (a slow stop) and
-    # rejoined, the checkpoint read of its reassigned partitions.
+    # The store's back-off, whatever the outage met: a batch's write or the
+    # checkpoint read of a partition the processor was (re)assigned. Seen in
+    # CI with a 7 s stop; why the partitions were resumed then is not known.
     retries = [line for line in text.splitlines()
                if "store write failed, retrying in" in line or "checkpoint read failed, retrying in" in line]
     assert len(retries) >= 3, f"no back-off in the log:\n{text[-3000:]}"
