@@ -242,8 +242,8 @@ class SqliteStore final : public Store {
     sorted_.clear();
     for (const Observation& observation : observations) sorted_.push_back(&observation);
     std::stable_sort(sorted_.begin(), sorted_.end(), [](const Observation* a, const Observation* b) {
-      return std::tuple(a->observed_at / 3600, a->city_id, a->observed_at) <
-             std::tuple(b->observed_at / 3600, b->city_id, b->observed_at);
+      return std::tuple(a->observed_at / kHourSeconds, a->city_id, a->observed_at) <
+             std::tuple(b->observed_at / kHourSeconds, b->city_id, b->observed_at);
     });
     auto& run = statement(Sql::upsert_observation);
     for (const Observation* observation : sorted_) {
