@@ -124,8 +124,8 @@ void write_window(Writer& w, const WindowAggregate& a) {
   w.mean(a.humidity_pct);
   w.mean(a.pressure_hpa);
   w.i64(static_cast<std::int64_t>(a.hours.size()));
-  for (const auto& [hour, amount] : a.hours) {
-    w.i64(hour);
+  for (const HourlyAmount& amount : a.hours) {
+    w.i64(amount.hour());
     w.i64(amount.observed_at);
     w.optional_f64(amount.rain_mm);
     w.optional_f64(amount.snow_mm);
@@ -157,7 +157,11 @@ Result<WindowAggregate> read_window(Reader& r) {
     SQUALL_ASSIGN(amount.observed_at, r.i64());
     SQUALL_ASSIGN(amount.rain_mm, r.optional_f64());
     SQUALL_ASSIGN(amount.snow_mm, r.optional_f64());
-    a.hours.emplace(hour, amount);
+    if (hour != amount.hour() || (!a.hours.empty() && hour <= a.hours.back().hour())) {
+      return make_error(Errc::parse, "checkpoint state: hour " + std::to_string(hour) + " of a window's rain and " +
+                                         "snow is out of order or does not hold its observation");
+    }
+    a.hours.push_back(amount);
   }
   std::uint8_t final = 0;
   SQUALL_ASSIGN(final, r.u8());

@@ -4,14 +4,17 @@
 // Event time is the observation's `dt`. Each log partition has a watermark:
 // the greatest event time it has delivered minus the allowed lateness. A
 // record older than its partition's watermark is late: it never updates a
-// window (the caller routes it to the late topic). A window is final once the
-// group watermark (the minimum over this processor's partitions) reaches its
-// end; it is then emitted one last time with `final` set and evicted, so
-// memory depends on cities x open windows, not on the stream's length.
+// window (the caller routes it to the late topic). A window is final once its
+// own partition's watermark reaches its end; it is then emitted one last time
+// with `final` set and evicted, so memory depends on cities x open windows,
+// not on the stream's length. A city lives in one partition, so its windows
+// never wait for another partition, and do not depend on which other
+// partitions this processor holds (as Kafka Streams' per-task stream time).
 //
 // A partition that delivers nothing for `idle_timeout_ms` of processing time
-// stops holding the group watermark back, as long as another partition is
-// active; once everything is idle the watermark waits for data.
+// would hold its windows open forever: its windows close as far as the
+// slowest partition that is still active. That one rule follows the clock,
+// not the data.
 //
 // Everything here is a deterministic function of each partition's records in
 // offset order (lateness is judged per partition, and aggregates only change
@@ -22,8 +25,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/observation.hpp"
@@ -58,6 +61,7 @@ struct HourlyAmount {
   std::int64_t observed_at = 0;
   std::optional<double> rain_mm;
   std::optional<double> snow_mm;
+  std::int64_t hour() const;  // UTC hours since the epoch of observed_at
   bool operator==(const HourlyAmount&) const = default;
 };
 
@@ -74,7 +78,7 @@ struct WindowAggregate {
   std::optional<double> gust_max_ms;
   Mean humidity_pct;
   Mean pressure_hpa;
-  std::map<std::int64_t, HourlyAmount> hours;  // UTC hour (dt / 3600) -> its newest amounts
+  std::vector<HourlyAmount> hours;  // one per UTC hour, ascending: that hour's newest amounts
   bool final = false;
   std::int64_t last_offset = -1;  // of the newest record folded in: orders writes of the window
 
@@ -105,7 +109,7 @@ class WindowEngine {
   explicit WindowEngine(WindowOptions options);
 
   // Starts tracking a partition this processor now reads (an assignment):
-  // until it delivers a record or goes idle, it holds the group watermark.
+  // its idleness counts from `now_ms`.
   void track(std::int32_t partition, std::int64_t now_ms);
 
   // Offers one observation read from `partition` at `offset`, at processing time `now_ms`.
@@ -115,11 +119,12 @@ class WindowEngine {
   // lateness), once it has delivered anything.
   std::optional<std::int64_t> watermark(std::int32_t partition) const;
 
-  // The minimum watermark over active partitions at `now_ms` (see above).
-  std::optional<std::int64_t> group_watermark(std::int64_t now_ms) const;
+  // How far the partition's windows close at `now_ms`: its watermark, or
+  // once it is idle the slowest active partition's if that is further.
+  std::optional<std::int64_t> closes_through(std::int32_t partition, std::int64_t now_ms) const;
 
   // Appends every window changed since the last call (still open) and every
-  // window the group watermark has now passed (final, then evicted).
+  // window its partition's closing point has now passed (final, then evicted).
   void collect(std::int64_t now_ms, std::vector<WindowAggregate>& out);
 
   // Stops tracking a partition (it moved to another processor), returning
@@ -131,26 +136,38 @@ class WindowEngine {
   std::size_t open_windows() const;
 
  private:
-  struct WindowKey {
-    std::int64_t city_id;
-    std::int64_t size_s;
-    std::int64_t start;
-    auto operator<=>(const WindowKey&) const = default;
+  // A city's open windows, ordered by (size, start), each with whether it
+  // changed since the last collect(), and the accepted dts still inside them.
+  struct OpenWindow {
+    WindowAggregate aggregate;
+    bool changed = false;
   };
+  struct City {
+    std::vector<OpenWindow> windows;
+    std::vector<std::int64_t> seen;  // sorted
+    bool listed = false;             // in its partition's changed_cities
+  };
+  // Cities are hashed, not ordered: every record looks its city up once, and
+  // order is only needed by collect() and snapshot(), which sort what they emit.
   struct Partition {
     std::optional<std::int64_t> max_event_time;
     std::int64_t finalized_through = INT64_MIN;
     std::int64_t last_record_ms = 0;
-    std::map<WindowKey, WindowAggregate> windows;
-    std::map<std::int64_t, std::vector<std::int64_t>> seen;  // sorted dts per city
-    std::set<WindowKey> changed;
+    std::unordered_map<std::int64_t, City> cities;
+    std::vector<std::int64_t> changed_cities;  // each listed once, when its first window changes
   };
 
   bool is_late(const Partition& partition, std::int64_t observed_at) const;
-  bool remember(Partition& partition, std::int64_t city_id, std::int64_t observed_at);
-  void fold(Partition& partition, std::int64_t offset, const Observation& observation);
-  void finalize(Partition& partition, std::int64_t through, std::vector<WindowAggregate>& out);
-  void forget_seen_before(Partition& partition, std::int64_t city_id);
+  bool is_idle(const Partition& partition, std::int64_t now_ms) const;
+  std::optional<std::int64_t> slowest_active_watermark(std::int64_t now_ms) const;
+  std::optional<std::int64_t> closes_through(const Partition& partition, std::optional<std::int64_t> slowest_active,
+                                             std::int64_t now_ms) const;
+  static bool remember(City& city, std::int64_t observed_at);
+  void fold(Partition& partition, City& city, std::int64_t offset, const Observation& observation);
+  static void emit_changed(Partition& partition, std::optional<std::int64_t> through,
+                           std::vector<WindowAggregate>& out);
+  static void finalize(Partition& partition, std::int64_t through, std::vector<WindowAggregate>& out);
+  static void forget_seen_before_oldest_open(City& city);
 
   WindowOptions options_;
   std::map<std::int32_t, Partition> partitions_;

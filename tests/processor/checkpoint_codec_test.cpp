@@ -21,7 +21,7 @@ PartitionState sample() {
   w.wind_max_ms = 7.0;
   w.wind_ms = Mean{12.0, 2};
   w.humidity_pct = Mean{240.0, 3};
-  w.hours[472223] = HourlyAmount{1700003000, 0.25, std::nullopt};
+  w.hours.push_back(HourlyAmount{1700003000, 0.25, std::nullopt});
   w.last_offset = 41;
   s.windows.push_back(w);
   s.seen[4887398] = {1700002800, 1700003400};
@@ -89,9 +89,19 @@ TEST(CheckpointCodec, AStateNoProcessorWritesIsAnError) {
   EXPECT_TRUE(rejected([](PartitionState& s) { s.windows.windows[0].last_offset = INT64_MAX; }));
   EXPECT_TRUE(rejected([](PartitionState& s) { s.windows.max_event_time = INT64_MIN; }));
   EXPECT_TRUE(rejected([](PartitionState& s) { s.alerts[0].streak = INT32_MAX; }));
+  // A window keeps one rain and snow amount per hour, hours ascending.
+  EXPECT_TRUE(rejected([](PartitionState& s) {
+    s.windows.windows[0].hours.push_back(HourlyAmount{1700000000, 0.5, std::nullopt});
+  }));
+  EXPECT_TRUE(rejected([](PartitionState& s) {
+    s.windows.windows[0].hours.push_back(HourlyAmount{1700003500, 0.5, std::nullopt});
+  }));
   // What a processor does write still decodes, the extremes it uses included.
   EXPECT_FALSE(rejected([](PartitionState& s) { s.windows.finalized_through = INT64_MIN; }));
   EXPECT_FALSE(rejected([](PartitionState& s) { s.windows.windows[0].last_offset = -1; }));
+  EXPECT_FALSE(rejected([](PartitionState& s) {
+    s.windows.windows[0].hours.push_back(HourlyAmount{1700006400, std::nullopt, 1.5});
+  }));
 }
 
 }  // namespace
