@@ -32,6 +32,13 @@ bool is_authentication_error(RdKafka::ErrorCode code) {
          code == RdKafka::ERR_UNSUPPORTED_SASL_MECHANISM;
 }
 
+// Every kafka.* property goes to both of squall's clients (a group's session
+// timeout to the producer too), so librdkafka's note that one client ignores
+// the other kind's property says nothing the user should act on.
+bool is_other_client_property_note(RdKafka::Event& event) {
+  return event.fac() == "CONFWARN" && event.str().find(" property and will be ignored by this ") != std::string::npos;
+}
+
 }  // namespace
 
 Errc errc_of(RdKafka::ErrorCode code) {
@@ -73,7 +80,7 @@ Error kafka_error(RdKafka::ErrorCode code, std::string_view context) {
 void ClientEvents::event_cb(RdKafka::Event& event) {
   switch (event.type()) {
     case RdKafka::Event::EVENT_LOG: {
-      const auto level = level_of(event.severity());
+      const auto level = is_other_client_property_note(event) ? spdlog::level::debug : level_of(event.severity());
       spdlog::log(level, "{}: librdkafka {}: {}", client_, event.fac(), event.str());
       if (level >= spdlog::level::warn) remember(event.str(), false);
       break;
