@@ -63,7 +63,7 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"processor.checkpoint_interval", "2s", "checkpoint window state and commit offsets at most this often"},
     {"windows.sizes", "1h,1d", "event-time tumbling window sizes per city, e.g. 10m,1h,1d"},
     {"windows.allowed_lateness", "10m", "a record this far behind its partition's newest event time still counts"},
-    {"windows.idle_timeout", "1m", "a partition silent this long stops holding windows open"},
+    {"windows.idle_timeout", "1m", "a partition silent this long closes its windows as far as the slowest active one"},
     {"alerts.rules", "", "alert rules, separated by ';' (a TOML array in the file), e.g. "
                          "gale: wind_speed_ms > 17.2 for 3 clear wind_speed_ms < 14"},
     {"serve.listen", "127.0.0.1:8080", "HOST:PORT of the dashboard, JSON API and /metrics (port 0 picks a free "

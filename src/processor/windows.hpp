@@ -11,10 +11,10 @@
 // never wait for another partition, and do not depend on which other
 // partitions this processor holds (as Kafka Streams' per-task stream time).
 //
-// A partition that delivers nothing for `idle_timeout_ms` of processing time
-// would hold its windows open forever: its windows close as far as the
-// slowest partition that is still active. That one rule follows the clock,
-// not the data.
+// A partition that delivers nothing would keep its windows open forever:
+// once it has been silent for `idle_timeout_ms` of processing time, its
+// windows close as far as the slowest partition still active. That one rule
+// follows the clock, not the data.
 //
 // Everything here is a deterministic function of each partition's records in
 // offset order (lateness is judged per partition, and aggregates only change
