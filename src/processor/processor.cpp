@@ -390,9 +390,10 @@ Result<bool> Processor::Impl::admit(std::stop_token stop, const log::ConsumedRec
 }
 
 // Follows the consumer's assignment: a partition that arrives is resumed from
-// its checkpoint before any record (so it counts as active, and its idle
-// time runs, even while it has nothing to deliver); one that left is
-// forgotten (its next owner resumes it from the store).
+// its checkpoint before any record (its idle time runs from then, and a
+// restored one counts among the active partitions even while it has nothing
+// to deliver); one that left is forgotten (its next owner resumes it from
+// the store).
 Result<void> Processor::Impl::follow_assignment(std::stop_token stop) {
   std::set<log::TopicPartition> assigned;
   for (const log::TopicPartition& where : consumer.assignment()) {
