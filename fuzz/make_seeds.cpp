@@ -178,29 +178,27 @@ squall::processor::PartitionSnapshot windows() {
   w.gust_max_ms = 11.5;
   w.humidity_pct = {140.0, 2};
   w.pressure_hpa = {2026.0, 2};
-  w.hours[472223] = {1700003000, 0.25, std::nullopt};
-  w.hours[472224] = {1700003600, std::nullopt, 1.5};
+  w.hours.push_back({1700003000, 0.25, std::nullopt});
   w.last_offset = 41;
   s.windows.push_back(w);
   w.size_s = 86400;
   w.start = 1699920000;
+  w.hours.push_back({1700006400, std::nullopt, 1.5});
   w.final = true;
   s.windows.push_back(w);
   s.seen[4887398] = {1700002800, 1700003400};
   return s;
 }
 
+// Seeds of formats 1 and 2, which squall no longer writes but still reads,
+// are tests/processor/testdata/checkpoint_format{1,2}.bin, copied by hand:
+// they were written by those formats' encoders.
 void write_checkpoint_seeds(const fs::path& dir) {
   using squall::processor::encode_checkpoint;
   using squall::processor::PartitionState;
   save(dir, "empty", encode_checkpoint(PartitionState{}));
   save(dir, "windows_and_alerts",
        encode_checkpoint(PartitionState{windows(), {{4887398, "gale", 2, false}, {4164138, "frost", 0, true}}}));
-  // Format 1 ended after the windows: no alert count.
-  std::string format_one = encode_checkpoint(PartitionState{windows(), {}});
-  format_one[0] = 1;
-  format_one.resize(format_one.size() - 8);
-  save(dir, "format_1_windows", format_one);
 }
 
 }  // namespace

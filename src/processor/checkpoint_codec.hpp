@@ -1,9 +1,11 @@
 #pragma once
 // The processor's per-partition state as bytes, for store::Checkpoint.
 //
-// Little-endian fixed-width fields behind a format version byte; decoding
-// checks every length, so a truncated or foreign blob is an error, never a
-// crash or a silently wrong state.
+// A format version byte, then varints and little-endian doubles, ascending
+// times as deltas (format 3; formats 1 and 2, with fixed 8-byte integers,
+// still decode, so a checkpoint written by an older squall resumes).
+// Decoding checks every length, so a truncated or foreign blob is an error,
+// never a crash or a silently wrong state.
 
 #include <string>
 #include <string_view>
