@@ -13,6 +13,8 @@
 #include <utility>
 #include <variant>
 
+#include <fmt/format.h>
+
 #include "cql/cql.hpp"
 #include "store/cassandra/observation_columns.hpp"
 #include "store/cassandra/schema.hpp"
@@ -128,9 +130,10 @@ Result<Statements> prepare_statements(cql::Session& session, const std::string& 
 // and reported once every request has finished.
 class InFlight {
  public:
-  void add(std::future<Result<cql::QueryResult>> request) {
+  // `what` names the write in its error ("write failed" when empty).
+  void add(std::future<Result<cql::QueryResult>> request, std::string what = {}) {
     if (pending_.size() >= kRequestsInFlight) wait_oldest();
-    pending_.push_back(std::move(request));
+    pending_.push_back({std::move(request), std::move(what)});
   }
 
   Result<void> finish() {
@@ -140,15 +143,31 @@ class InFlight {
   }
 
  private:
+  struct Pending {
+    std::future<Result<cql::QueryResult>> request;
+    std::string what;
+  };
+
   void wait_oldest() {
-    auto done = pending_.front().get();
+    Pending oldest = std::move(pending_.front());
     pending_.pop_front();
-    if (!done && !first_error_) first_error_ = with_context(done.error(), "write failed");
+    auto done = oldest.request.get();
+    if (!done && !first_error_) {
+      first_error_ = with_context(done.error(), oldest.what.empty() ? "write failed" : oldest.what);
+    }
   }
 
-  std::deque<std::future<Result<cql::QueryResult>>> pending_;
+  std::deque<Pending> pending_;
   std::optional<Error> first_error_;
 };
+
+// A checkpoint is its partition's whole state, so it is the largest request
+// the store sends, and Cassandra refuses one over native_transport_max_frame_size
+// (16 MiB by default): its error names the partition and the size.
+std::string checkpoint_write(const Checkpoint& checkpoint) {
+  return fmt::format("checkpoint of {}/{} ({:.1f} MB) not written", checkpoint.topic, checkpoint.partition,
+                     static_cast<double>(checkpoint.state.size()) / 1e6);
+}
 
 // One observation per (city, observed_at): a later duplicate in the batch
 // replaces an earlier one, as it would written one by one. Ordered by
@@ -257,7 +276,8 @@ class CassandraStore final : public Store {
     // the older checkpoint, and replaying from it rewrites the same rows.
     for (const Checkpoint& checkpoint : batch.checkpoints) {
       requests.add(session_->execute_async(statements_.stream.upsert_checkpoint,
-                                           cassandra_stream::checkpoint_values(checkpoint), cql::idempotent_options()));
+                                           cassandra_stream::checkpoint_values(checkpoint), cql::idempotent_options()),
+                   checkpoint_write(checkpoint));
     }
     return requests.finish();
   }

@@ -308,6 +308,28 @@ TEST(CassandraUnreachable, FailsNamingTheContactPointsWithoutThePassword) {
 
 TEST_F(CassandraStore, StreamingResultsKeepTheHighestVersion) { test::check_streaming_results(*store_); }
 
+// A checkpoint is a partition's whole state, and Cassandra refuses a request
+// over native_transport_max_frame_size (16 MiB by default, which the
+// project's node keeps): the error names the partition and the size, so the
+// person running squall knows which limit they met (docs/RELIABILITY.md).
+TEST_F(CassandraStore, ACheckpointOverTheServersRequestLimitFailsNamingItsPartitionAndSize) {
+  const std::vector<Checkpoint> too_big{{"g", "weather", 3, 10, std::string(17'000'000, 'x')}};
+  auto written = store_->write(WriteBatch{.checkpoints = too_big});
+  ASSERT_FALSE(written.ok());
+  const std::string& message = written.error().message;
+  EXPECT_NE(message.find("checkpoint of weather/3 (17.0 MB) not written"), std::string::npos) << message;
+  EXPECT_NE(message.find("Request is too big"), std::string::npos) << message;  // the server's own words
+  auto found = store_->checkpoint("g", "weather", 3);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_FALSE(found->has_value());
+  // The session survives it: the next checkpoint of the same partition is written.
+  const std::vector<Checkpoint> fits{{"g", "weather", 3, 10, std::string(1'000'000, 'y')}};
+  ASSERT_TRUE(store_->write(WriteBatch{.checkpoints = fits}).ok());
+  found = store_->checkpoint("g", "weather", 3);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->state.size(), 1'000'000u);
+}
+
 }  // namespace
 }  // namespace squall::store
 
