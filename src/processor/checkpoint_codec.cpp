@@ -8,7 +8,7 @@ namespace {
 
 // 1: windows only; 2: windows, then alert states; both with fixed 8-byte
 // integers. 3: as 2 in varints, with each ascending list of times as
-// deltas, about a quarter of the bytes: late in a UTC day a city's daily
+// deltas, about a third of the bytes: late in a UTC day a city's daily
 // window holds every time it accepted that day, and checkpoints are
 // written every few seconds (docs/BENCHMARKS.md, "Seventh session").
 constexpr std::uint8_t kFormat = 3;
