@@ -8,33 +8,10 @@
 namespace squall::processor {
 namespace {
 
+// Two windows of one city, one with rain and snow in two hours, the times
+// they hold, and two alert states; also what an older squall checkpointed
+// into tests/processor/testdata.
 PartitionState sample() {
-  PartitionState state;
-  PartitionSnapshot& s = state.windows;
-  s.max_event_time = 1700003600;
-  s.finalized_through = 1700000000;
-  WindowAggregate w;
-  w.city_id = 4887398;
-  w.size_s = 3600;
-  w.start = 1700002800;
-  w.count = 3;
-  w.temp_min_c = -1.5;
-  w.temp_max_c = 4.25;
-  w.temp_c = Mean{5.5, 3};
-  w.wind_max_ms = 7.0;
-  w.wind_ms = Mean{12.0, 2};
-  w.humidity_pct = Mean{240.0, 3};
-  w.hours.push_back(HourlyAmount{1700003000, 0.25, std::nullopt});
-  w.last_offset = 41;
-  s.windows.push_back(w);
-  s.seen[4887398] = {1700002800, 1700003400};
-  state.alerts = {{4887398, "gale", 2, false}, {4164138, "frost", 0, true}};
-  return state;
-}
-
-// What an older squall checkpointed: two windows of one city, one with rain
-// and snow in two hours, the times each holds, and two alert states.
-PartitionState older_squall_state() {
   PartitionState state;
   PartitionSnapshot& s = state.windows;
   s.max_event_time = 1700006400;
@@ -124,21 +101,21 @@ TEST(CheckpointCodec, AStateLateInTheDayRoundTripsInUnderTwoFifthsOfFormatTwosBy
 }
 
 // The files were written by squall's encoder of formats 1 and 2 (before
-// format 3), from older_squall_state(): a processor upgraded in place
+// format 3), from sample(): a processor upgraded in place
 // resumes from them.
 TEST(CheckpointCodec, AFormatTwoCheckpointOfAnOlderSquallDecodes) {
   auto decoded = decode_checkpoint(testdata("checkpoint_format2.bin"));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
-  EXPECT_EQ(*decoded, older_squall_state());
+  EXPECT_EQ(*decoded, sample());
   auto again = decode_checkpoint(encode_checkpoint(*decoded));
   ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ(*again, older_squall_state());
+  EXPECT_EQ(*again, sample());
 }
 
 TEST(CheckpointCodec, AFormatOneStateHasWindowsAndNoAlerts) {
   auto decoded = decode_checkpoint(testdata("checkpoint_format1.bin"));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
-  EXPECT_EQ(decoded->windows, older_squall_state().windows);
+  EXPECT_EQ(decoded->windows, sample().windows);
   EXPECT_TRUE(decoded->alerts.empty());
 }
 
