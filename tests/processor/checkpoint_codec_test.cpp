@@ -132,19 +132,14 @@ TEST(CheckpointCodec, AFormatTwoTimeNoProcessorWritesIsRefused) {
   EXPECT_NE(decoded.error().message.find("a time of"), std::string::npos) << decoded.error().message;
 }
 
-TEST(CheckpointCodec, FormatTwosTruncationsAreErrorsToo) {
-  const std::string bytes = testdata("checkpoint_format2.bin");
-  ASSERT_FALSE(bytes.empty());
-  for (std::size_t length = 0; length < bytes.size(); ++length) {
-    EXPECT_FALSE(decode_checkpoint(std::string_view(bytes).substr(0, length)).ok()) << "length " << length;
-  }
-}
-
 TEST(CheckpointCodec, EveryTruncationIsAnErrorNotACrash) {
-  const std::string bytes = encode_checkpoint(sample());
-  for (std::size_t length = 0; length < bytes.size(); ++length) {
-    auto decoded = decode_checkpoint(std::string_view(bytes).substr(0, length));
-    EXPECT_FALSE(decoded.ok()) << "length " << length;
+  for (const std::string& bytes : {encode_checkpoint(sample()), testdata("checkpoint_format2.bin"),
+                                   testdata("checkpoint_format1.bin")}) {
+    ASSERT_FALSE(bytes.empty());
+    for (std::size_t length = 0; length < bytes.size(); ++length) {
+      EXPECT_FALSE(decode_checkpoint(std::string_view(bytes).substr(0, length)).ok())
+          << "format " << int{bytes[0]} << ", length " << length;
+    }
   }
 }
 
@@ -172,15 +167,29 @@ TEST(CheckpointCodec, ForeignBytesAreRejectedWithTheReason) {
 
 TEST(CheckpointCodec, ACitysTimesOutOfOrderOrTwiceAreRefused) {
   PartitionState state;
-  state.windows.seen[4887398] = {1700000000, 1700000600};
-  std::string bytes = encode_checkpoint(state);
-  // The second time's delta, 600 zigzagged (0xb0 0x09), becomes 0.
+  state.windows.finalized_through = 0;
+  state.windows.seen[1] = {1700000000, 1700000600};
+  state.windows.seen[2] = {1700000000};
+  const std::string bytes = encode_checkpoint(state);
+  const auto refused_with = [](const std::string& changed, const std::string& reason) {
+    auto decoded = decode_checkpoint(changed);
+    ASSERT_FALSE(decoded.ok()) << reason;
+    EXPECT_NE(decoded.error().message.find(reason), std::string::npos) << decoded.error().message;
+  };
+  // City 1's second time is a delta of 600, zigzagged 0xb0 0x09: made 0 (the
+  // same time twice), then -600 (zigzagged 0xaf 0x09, out of order).
   const auto delta = bytes.find("\xb0\x09");
   ASSERT_NE(delta, std::string::npos);
-  bytes.replace(delta, 2, std::string("\x00", 1));
-  auto decoded = decode_checkpoint(bytes);
-  ASSERT_FALSE(decoded.ok());
-  EXPECT_NE(decoded.error().message.find("not ascending"), std::string::npos) << decoded.error().message;
+  refused_with(std::string(bytes).replace(delta, 2, std::string("\x00", 1)), "not ascending");
+  refused_with(std::string(bytes).replace(delta, 2, "\xaf\x09"), "not ascending");
+  // City 2's id (zigzagged 0x04) made city 1's (0x02): its times would
+  // appear twice. Before it: format, event time (2 bytes), finalised point,
+  // window count, city count, then city 1's id, count, first time (5 bytes)
+  // and delta (2 bytes).
+  const std::size_t city_two = 6 + 9;
+  ASSERT_EQ(bytes[6], '\x02');
+  ASSERT_EQ(bytes[city_two], '\x04');
+  refused_with(std::string(bytes).replace(city_two, 1, "\x02"), "appear twice");
 }
 
 // Found by fuzz/checkpoint_fuzz.cpp: each of these decoded, and the state
