@@ -97,6 +97,14 @@ std::optional<std::string> pass_through_key(std::string_view env_name) {
   return key;
 }
 
+// The project's scripts and tests read variables of their own under the same
+// prefix (docs/SERVICES.md); someone who exported SQUALL_SERVICES_DIR to
+// start the servers must still be able to run squall in that shell.
+bool belongs_to_the_tooling(std::string_view env_name) {
+  return env_name.starts_with("SQUALL_SERVICES_") || env_name.starts_with("SQUALL_TEST_") ||
+         env_name == "SQUALL_PYTHON";
+}
+
 // Every item between `separators`, spaces trimmed; "" is one empty item.
 std::vector<std::string_view> split_trimmed(std::string_view text, std::string_view separators) {
   std::vector<std::string_view> items;
@@ -197,7 +205,7 @@ Result<Config> Config::load(const std::optional<std::string>& file, const std::v
       config.values_["source.openweather.api_key"] = {value, "env OPENWEATHER_API_KEY"};
       continue;
     }
-    if (!name.starts_with("SQUALL_") || name == "SQUALL_CONFIG") continue;
+    if (!name.starts_with("SQUALL_") || name == "SQUALL_CONFIG" || belongs_to_the_tooling(name)) continue;
     if (auto key = pass_through_key(name)) {
       config.values_[*key] = {value, "env " + name};
       continue;

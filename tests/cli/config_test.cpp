@@ -75,6 +75,19 @@ TEST(Config, UnknownSquallEnvironmentVariableIsRejected) {
   EXPECT_NE(config.error().message.find("SQUALL_SOURCE_RATEE"), std::string::npos);
 }
 
+TEST(Config, TheScriptsOwnVariablesAreNotSettings) {
+  auto config = Config::load(std::nullopt,
+                             {"SQUALL_SERVICES_DIR=/tmp/services", "SQUALL_TEST_KAFKA=127.0.0.1:9092",
+                              "SQUALL_PYTHON=/usr/bin/python3", "SQUALL_SOURCE_RATE=7"},
+                             {});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->text("source.rate"), "7");
+  // The reserved prefixes are whole words: a misspelt setting is still caught.
+  auto misspelt = Config::load(std::nullopt, {"SQUALL_SERVICE_DIR=/tmp/services"}, {});
+  ASSERT_FALSE(misspelt.ok());
+  EXPECT_NE(misspelt.error().message.find("SQUALL_SERVICE_DIR"), std::string::npos);
+}
+
 TEST(Config, ApiKeyComesFromItsOwnVariable) {
   auto config = Config::load(std::nullopt, {"OPENWEATHER_API_KEY=abc123"}, {});
   ASSERT_TRUE(config.ok());
