@@ -181,7 +181,8 @@ struct BatchOutput {
   std::vector<log::ConsumedRecord> batch;
   std::vector<Observation> observations;
   std::vector<std::size_t> observation_origin;  // index in `batch` of each observation's record
-  std::vector<Observation> csv_rows;
+  std::vector<Observation> csv_rows;  // only when the backup holds some observations already
+  std::size_t csv_row_count = 0;
   std::vector<store::DeadLetter> dead_letters;
   std::vector<log::Record> dead_letter_records;
   std::vector<log::CommitPosition> positions;  // of the batch, for the CSV backup
@@ -258,7 +259,7 @@ struct Processor::Impl {
   void take_checkpoints();
   void dead_letter(const log::ConsumedRecord& consumed, std::string reason);
   void compute_positions();
-  void select_csv_rows(BatchOutput& output);
+  std::span<const Observation> select_csv_rows(BatchOutput& output);
   Result<std::int64_t> write(std::stop_token stop, BatchOutput& output);
   Result<void> write_sinks(std::stop_token stop, BatchOutput& output);
   Result<void> commit(std::stop_token stop, const BatchOutput& output);
@@ -538,17 +539,24 @@ void Processor::Impl::compute_positions() {
 // The CSV backup may already hold part of this batch (a crash after its
 // append, before the commit): only rows past its resume position go in. The
 // writer asks, after the previous batch's append moved that position.
-void Processor::Impl::select_csv_rows(BatchOutput& output) {
+// The observations the CSV backup does not hold yet. Only the first batches
+// after a restart can hold rows it already has; every other batch passes its
+// observations as they are, without a copy on the writer's critical path.
+std::span<const Observation> Processor::Impl::select_csv_rows(BatchOutput& output) {
   output.csv_rows.clear();
-  if (csv == nullptr) return;
   const auto& resume = csv->resume_positions();
-  for (std::size_t i = 0; i < output.observations.size(); ++i) {
+  auto backed_up = [&](std::size_t i) {
     const log::ConsumedRecord& origin = output.batch[output.observation_origin[i]];
     auto contained = resume.find(origin.where);
-    if (contained == resume.end() || origin.offset >= contained->second) {
-      output.csv_rows.push_back(output.observations[i]);
-    }
+    return contained != resume.end() && origin.offset < contained->second;
+  };
+  std::size_t first = 0;
+  while (first < output.observations.size() && !backed_up(first)) ++first;
+  if (first == output.observations.size()) return output.observations;
+  for (std::size_t i = 0; i < output.observations.size(); ++i) {
+    if (!backed_up(i)) output.csv_rows.push_back(output.observations[i]);
   }
+  return output.csv_rows;
 }
 
 Result<void> Processor::Impl::with_retry(std::stop_token stop, std::string_view sink, std::string_view what,
@@ -599,11 +607,12 @@ Result<void> Processor::Impl::write_sinks(std::stop_token stop, BatchOutput& out
   // between, they would never reach it). Both finish before any offset is
   // committed.
   std::future<Result<void>> csv_appended;
+  output.csv_row_count = 0;
   if (csv != nullptr && !output.positions.empty()) {
-    select_csv_rows(output);
-    csv_appended = std::async(std::launch::async, [&, stage_start] {
-      auto appended = with_retry(stop, kSinkCsv, "csv append",
-                                 [&] { return csv->append(output.csv_rows, output.positions); });
+    const std::span<const Observation> rows = select_csv_rows(output);
+    output.csv_row_count = rows.size();
+    csv_appended = std::async(std::launch::async, [&, rows, stage_start] {
+      auto appended = with_retry(stop, kSinkCsv, "csv append", [&] { return csv->append(rows, output.positions); });
       observe_since(counters.csv_seconds, stage_start);
       return appended;
     });
@@ -632,7 +641,7 @@ Result<void> Processor::Impl::commit(std::stop_token stop, const BatchOutput& ou
   counters.consumed.fetch_add(static_cast<std::int64_t>(output.batch.size()), std::memory_order_relaxed);
   counters.observations.fetch_add(static_cast<std::int64_t>(output.observations.size()), std::memory_order_relaxed);
   counters.dead_letters.fetch_add(static_cast<std::int64_t>(output.dead_letters.size()), std::memory_order_relaxed);
-  counters.csv_rows.fetch_add(static_cast<std::int64_t>(output.csv_rows.size()), std::memory_order_relaxed);
+  counters.csv_rows.fetch_add(static_cast<std::int64_t>(output.csv_row_count), std::memory_order_relaxed);
   counters.windows_written.fetch_add(static_cast<std::int64_t>(output.window_rows.size()),
                                      std::memory_order_relaxed);
   counters.checkpoints.fetch_add(static_cast<std::int64_t>(output.checkpoints.size()), std::memory_order_relaxed);
