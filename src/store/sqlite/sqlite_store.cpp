@@ -144,7 +144,7 @@ class SqliteStore final : public Store {
     SQUALL_TRY(insert_observations(batch.observations));
     SQUALL_TRY(run_each(Sql::upsert_latest, batch.latest, sqlite_rows::bind_observation));
     SQUALL_TRY(insert_dead_letters(batch.dead_letters));
-    SQUALL_TRY(run_each(Sql::upsert_window, batch.windows, sqlite_rows::bind_window));
+    SQUALL_TRY(upsert_windows(batch.windows));
     SQUALL_TRY(run_each(Sql::insert_late, batch.late_records, sqlite_rows::bind_late));
     SQUALL_TRY(run_each(Sql::upsert_alert, batch.alerts, sqlite_rows::bind_alert));
     SQUALL_TRY(run_each(Sql::upsert_checkpoint, batch.checkpoints, sqlite_rows::bind_checkpoint));
@@ -266,6 +266,23 @@ class SqliteStore final : public Store {
     return std::optional<TimeSpan>(spans->front());
   }
 
+  // In the table's key order, (city_id, window_size, window_start DESC): the
+  // processor lists each log partition's windows in city order, and one sweep
+  // over the table's pages costs less than one per partition.
+  Result<void> upsert_windows(std::span<const WindowRow> windows) {
+    sorted_windows_.clear();
+    for (const WindowRow& window : windows) sorted_windows_.push_back(&window);
+    std::stable_sort(sorted_windows_.begin(), sorted_windows_.end(), [](const WindowRow* a, const WindowRow* b) {
+      return std::tie(a->city_id, a->window, b->window_start) < std::tie(b->city_id, b->window, a->window_start);
+    });
+    auto& run = statement(Sql::upsert_window);
+    for (const WindowRow* window : sorted_windows_) {
+      sqlite_rows::bind_window(run, *window);
+      SQUALL_TRY(run.run());
+    }
+    return {};
+  }
+
   Result<void> insert_dead_letters(std::span<const DeadLetter> dead_letters) {
     auto& insert = statement(Sql::insert_dead_letter);
     for (const DeadLetter& letter : dead_letters) {
@@ -279,6 +296,7 @@ class SqliteStore final : public Store {
   // Declared first so it is destroyed last, after the statements made on it.
   sqlite::Database db_;
   std::vector<const Observation*> sorted_;  // reused by every write
+  std::vector<const WindowRow*> sorted_windows_;
   std::vector<sqlite::Statement> statements_;
 };
 
