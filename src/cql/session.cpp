@@ -130,26 +130,17 @@ std::optional<std::size_t> QueryResult::column(std::string_view name) const {
 }
 
 PreparedStatement::PreparedStatement(std::string cql, PreparedResult prepared)
-    : cql_(std::move(cql)), prepared_(std::move(prepared)) {}
+    : cql_(std::move(cql)), prepared_(std::make_shared<const PreparedResult>(std::move(prepared))) {}
 
-std::string PreparedStatement::id() const {
+std::shared_ptr<const PreparedResult> PreparedStatement::current() const {
   std::lock_guard lock(mutex_);
-  return prepared_.id;
-}
-
-std::vector<ColumnSpec> PreparedStatement::bind_markers() const {
-  std::lock_guard lock(mutex_);
-  return prepared_.bind_markers;
-}
-
-std::vector<ColumnSpec> PreparedStatement::result_columns() const {
-  std::lock_guard lock(mutex_);
-  return prepared_.result_metadata.columns;
+  return prepared_;
 }
 
 void PreparedStatement::update(PreparedResult prepared) {
+  auto replacement = std::make_shared<const PreparedResult>(std::move(prepared));
   std::lock_guard lock(mutex_);
-  prepared_ = std::move(prepared);
+  prepared_ = std::move(replacement);
 }
 
 // ---------------------------------------------------------------- internals
@@ -351,7 +342,7 @@ struct Session::Impl::Call : std::enable_shared_from_this<Call> {
     const auto* details = std::get_if<UnpreparedDetails>(&error.details);
     Prepared statement;
     for (const auto& candidate : statements) {
-      if (details && candidate->id() == details->id) statement = candidate;
+      if (details && candidate->current()->id == details->id) statement = candidate;
     }
     if (!statement && statements.size() == 1) statement = statements.front();
     if (!statement) return done(error.to_error());
@@ -497,8 +488,9 @@ std::future<Result<QueryResult>> Session::execute_async(const Prepared& statemen
   }
   const Consistency fallback = impl_->options.consistency;
   auto encode = [statement, values = std::move(values), options, fallback]() -> Result<Request> {
-    SQUALL_TRY(check_values(values, statement->bind_markers()));
-    return execute_request(statement->id(), parameters_for(options, fallback, values));
+    const auto prepared = statement->current();
+    SQUALL_TRY(check_values(values, prepared->bind_markers));
+    return execute_request(prepared->id, parameters_for(options, fallback, values));
   };
   return impl_->run<QueryResult>(fmt::format("EXECUTE '{}'", brief(statement->cql())), std::move(encode),
                                  {statement}, options.idempotent, to_query_result);
@@ -521,17 +513,18 @@ std::future<Result<QueryResult>> Session::batch_async(std::vector<BatchStatement
   parameters.default_timestamp_micros = options.default_timestamp_micros;
   const std::string what = fmt::format("BATCH of {} statements", statements.size());
   auto encode = [statements = std::move(statements), parameters]() -> Result<Request> {
-    std::vector<std::string> ids;
-    ids.reserve(statements.size());
+    // The snapshots keep each id alive until the request is encoded.
+    std::vector<std::shared_ptr<const PreparedResult>> snapshots;
+    snapshots.reserve(statements.size());
     std::vector<BatchEntry> entries;
     entries.reserve(statements.size());
     for (std::size_t i = 0; i < statements.size(); ++i) {
       const auto& entry = statements[i];
-      if (auto checked = check_values(entry.values, entry.statement->bind_markers()); !checked) {
+      const auto& snapshot = snapshots.emplace_back(entry.statement->current());
+      if (auto checked = check_values(entry.values, snapshot->bind_markers); !checked) {
         return in_context(checked.error(), fmt::format("statement {} ('{}')", i, brief(entry.statement->cql())));
       }
-      ids.push_back(entry.statement->id());
-      entries.push_back(BatchEntry{ids.back(), entry.values});
+      entries.push_back(BatchEntry{snapshot->id, entry.values});
     }
     return unlogged_batch_request(entries, parameters);
   };

@@ -92,9 +92,10 @@ class PreparedStatement {
   PreparedStatement(std::string cql, PreparedResult prepared);
 
   const std::string& cql() const { return cql_; }
-  std::string id() const;
-  std::vector<ColumnSpec> bind_markers() const;
-  std::vector<ColumnSpec> result_columns() const;
+  // The server's latest answer for this text (id, bind markers, result
+  // columns). A snapshot, shared rather than copied: every request encodes
+  // against one, and a re-prepare replaces it without disturbing them.
+  std::shared_ptr<const PreparedResult> current() const;
 
   // Takes the server's answer to a new PREPARE of the same text.
   void update(PreparedResult prepared);
@@ -102,7 +103,7 @@ class PreparedStatement {
  private:
   const std::string cql_;
   mutable std::mutex mutex_;
-  PreparedResult prepared_;
+  std::shared_ptr<const PreparedResult> prepared_;
 };
 
 using Prepared = std::shared_ptr<PreparedStatement>;

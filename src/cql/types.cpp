@@ -167,9 +167,15 @@ std::optional<Result<Value>> decode_fixed_width(const ColumnType& type, std::str
   }
 }
 
+// [bytes] of a fixed-width value: its length, then `width` (1, 4 or 8)
+// big-endian bytes.
 void write_fixed(WireWriter& writer, std::uint64_t bits, int width) {
   writer.i32(width);
-  for (int i = width; i-- > 0;) writer.byte(static_cast<std::uint8_t>((bits >> (8 * i)) & 0xff));
+  switch (width) {
+    case 1: writer.byte(static_cast<std::uint8_t>(bits)); break;
+    case 4: writer.i32(static_cast<std::int32_t>(static_cast<std::uint32_t>(bits))); break;
+    default: writer.i64(static_cast<std::int64_t>(bits)); break;
+  }
 }
 
 int hex_digit(char c) {

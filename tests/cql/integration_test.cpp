@@ -125,8 +125,8 @@ TEST_F(Cassandra, RoundTripsEveryTypeOfTheModelAndNulls) {
   auto insert = prepare("INSERT INTO " + table("every_type") +
                         " (id, i, b, d, f, t, v, ts, dt, flag, u, tu, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   ASSERT_TRUE(insert);
-  ASSERT_EQ(insert->bind_markers().size(), 13u);
-  EXPECT_EQ(insert->bind_markers()[7].type.name(), "timestamp");
+  ASSERT_EQ(insert->current()->bind_markers.size(), 13u);
+  EXPECT_EQ(insert->current()->bind_markers[7].type.name(), "timestamp");
 
   const Row full{std::int32_t{1},
                  std::int32_t{std::numeric_limits<std::int32_t>::min()},
@@ -151,8 +151,8 @@ TEST_F(Cassandra, RoundTripsEveryTypeOfTheModelAndNulls) {
   auto select = prepare("SELECT id, i, b, d, f, t, v, ts, dt, flag, u, tu, raw FROM " + table("every_type") +
                         " WHERE id = ?");
   ASSERT_TRUE(select);
-  ASSERT_EQ(select->result_columns().size(), 13u);
-  EXPECT_EQ(select->result_columns()[8].type.name(), "date");
+  ASSERT_EQ(select->current()->result_metadata.columns.size(), 13u);
+  EXPECT_EQ(select->current()->result_metadata.columns[8].type.name(), "date");
   for (const Row& row : {full, nulls}) {
     auto read = session().execute(select, {row[0]});
     ASSERT_TRUE(read.ok()) << read.error().message;

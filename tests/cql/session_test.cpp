@@ -368,8 +368,8 @@ TEST(CqlSession, PreparesAndExecutes) {
   ASSERT_TRUE(session);
   auto prepared = session->prepare("INSERT INTO t (city_id, name) VALUES (?, ?)");
   ASSERT_TRUE(prepared.ok()) << prepared.error().message;
-  EXPECT_EQ((*prepared)->id(), "id-1");
-  ASSERT_EQ((*prepared)->bind_markers().size(), 2u);
+  EXPECT_EQ((*prepared)->current()->id, "id-1");
+  ASSERT_EQ((*prepared)->current()->bind_markers.size(), 2u);
   EXPECT_TRUE(session->execute(*prepared, {std::int32_t{1}, std::string("x")}).ok());
   EXPECT_TRUE(session->execute(*prepared, {Null{}, Null{}}).ok());
   EXPECT_EQ(node.executes, 2);
