@@ -40,8 +40,9 @@ std::string markers(std::size_t count) {
 std::vector<cql::Value> row_values(const Observation& o) {
   namespace columns = store::cassandra_columns;
   std::vector<cql::Value> values;
+  values.reserve(1 + columns::kValueCount);
   values.emplace_back(columns::day_of(o.observed_at));
-  for (auto& v : columns::values_of(o)) values.push_back(std::move(v));
+  columns::append_values(o, values);
   return values;
 }
 

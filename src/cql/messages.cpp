@@ -587,7 +587,9 @@ Result<Request> prepare_request(std::string_view cql) {
 }
 
 Result<Request> execute_request(std::string_view prepared_id, const QueryParameters& parameters) {
+  constexpr std::size_t kParameters = 32;  // flags, consistency and the optional fields
   std::string body;
+  body.reserve(2 + prepared_id.size() + kParameters + encoded_size(parameters.values));
   WireWriter writer(body);
   writer.short_bytes(prepared_id, "prepared id");
   SQUALL_TRY(write_query_parameters(writer, parameters));
@@ -599,7 +601,12 @@ Result<Request> unlogged_batch_request(std::span<const BatchEntry> entries, cons
     return make_error(Errc::invalid_argument, fmt::format("batch of {} statements; the protocol allows at most {}",
                                                           entries.size(), kMaxValuesPerStatement));
   }
+  constexpr std::size_t kEntryFraming = 5;  // kind, id length, value count
+  constexpr std::size_t kParameters = 16;   // consistency, flags and the optional fields
+  std::size_t size = 3 + kParameters;
+  for (const auto& entry : entries) size += kEntryFraming + entry.prepared_id.size() + encoded_size(entry.values);
   std::string body;
+  body.reserve(size);
   WireWriter writer(body);
   writer.byte(kUnloggedBatch);
   writer.u16(static_cast<std::uint16_t>(entries.size()));

@@ -292,6 +292,22 @@ void write_value(WireWriter& writer, const Value& value) {
              value);
 }
 
+std::size_t encoded_size(std::span<const Value> values) {
+  constexpr std::size_t kLength = 4;  // every [bytes] starts with its int length
+  std::size_t size = 0;
+  for (const Value& value : values) {
+    size += kLength + std::visit(Overloaded{
+                                     [](const Null&) -> std::size_t { return 0; },
+                                     [](const std::string& v) { return v.size(); },
+                                     [](const RawValue& v) { return v.bytes.size(); },
+                                     [](const Uuid& v) { return v.bytes.size(); },
+                                     [](const auto& v) -> std::size_t { return sizeof v; },
+                                 },
+                                 value);
+  }
+  return size;
+}
+
 bool binds_to(const Value& value, const ColumnType& type) {
   const TypeId id = type.id;
   return std::visit(Overloaded{

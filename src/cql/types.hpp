@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -101,6 +102,8 @@ std::string value_type_name(const Value& value);
 
 // Appends the value as a [value]: its serialized bytes, or null's -1 length.
 void write_value(WireWriter& writer, const Value& value);
+// The bytes write_value() appends for `values`: what a request reserves.
+std::size_t encoded_size(std::span<const Value> values);
 
 // Whether the value can be bound to a marker of `type` (null binds anywhere).
 bool binds_to(const Value& value, const ColumnType& type);

@@ -56,6 +56,22 @@ TEST(CqlValues, EncodeToTheSpecsBytes) {
   EXPECT_EQ(encoded(Value{uuid}), hex("00 00 00 10 00112233445566778899aabbccddeeff"));
 }
 
+TEST(CqlValues, EncodedSizeIsWhatWriteValueAppends) {
+  const std::vector<Value> values = {Value{Null{}},          Value{true},
+                                     Value{std::int32_t{7}}, Value{std::int64_t{-1}},
+                                     Value{1.5f},            Value{2.25},
+                                     Value{std::string("São Paulo")}, Value{Timestamp{1'700'000'000'000}},
+                                     Value{Date{19'000}},    Value{Uuid{}},
+                                     Value{RawValue{TypeId::blob, hex("ca fe ba")}}};
+  std::size_t written = 0;
+  for (const Value& value : values) {
+    EXPECT_EQ(encoded_size(std::span(&value, 1)), encoded(value).size()) << value_type_name(value);
+    written += encoded(value).size();
+  }
+  EXPECT_EQ(encoded_size(values), written);
+  EXPECT_EQ(encoded_size({}), 0u);
+}
+
 TEST(CqlValues, RoundTripEveryTypeOfTheModel) {
   const struct {
     Value value;

@@ -173,11 +173,20 @@ std::string checkpoint_write(const Checkpoint& checkpoint) {
 // replaces an earlier one, as it would written one by one. Ordered by
 // partition (city, day) so each partition's rows are contiguous.
 using ObservationKey = std::tuple<std::int64_t, std::int32_t, std::int64_t>;
-std::map<ObservationKey, const Observation*> by_partition(std::span<const Observation> observations) {
-  std::map<ObservationKey, const Observation*> rows;
+using Rows = std::vector<std::pair<ObservationKey, const Observation*>>;
+Rows by_partition(std::span<const Observation> observations) {
+  Rows rows;
+  rows.reserve(observations.size());
   for (const Observation& observation : observations) {
-    rows[{observation.city_id, day_of(observation.observed_at), observation.observed_at}] = &observation;
+    rows.emplace_back(ObservationKey{observation.city_id, day_of(observation.observed_at), observation.observed_at},
+                      &observation);
   }
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Of equal keys the stable sort keeps batch order: the last one stays.
+  auto last_of_each = std::unique(rows.rbegin(), rows.rend(), [](const auto& a, const auto& b) {
+    return a.first == b.first;
+  });
+  rows.erase(rows.begin(), last_of_each.base());
   return rows;
 }
 
@@ -401,8 +410,6 @@ class CassandraStore final : public Store {
   }
 
  private:
-  using Rows = std::map<ObservationKey, const Observation*>;
-
   // Queues `batch` when it is full or the next row belongs elsewhere.
   void flush_if(bool condition, std::vector<cql::BatchStatement>& batch, InFlight& requests) {
     if (!condition || batch.empty()) return;
@@ -418,9 +425,10 @@ class CassandraStore final : public Store {
       const auto this_partition = std::pair{std::get<0>(key), std::get<1>(key)};
       flush_if(partition != this_partition || batch.size() == kRowsPerBatch, batch, requests);
       partition = this_partition;
-      std::vector<cql::Value> values{std::get<1>(key)};
-      auto fields = cassandra_columns::values_of(*observation);
-      values.insert(values.end(), std::make_move_iterator(fields.begin()), std::make_move_iterator(fields.end()));
+      std::vector<cql::Value> values;
+      values.reserve(1 + cassandra_columns::kValueCount);
+      values.emplace_back(std::get<1>(key));
+      cassandra_columns::append_values(*observation, values);
       batch.push_back({statements_.insert_observation, std::move(values)});
     }
     flush_if(true, batch, requests);
@@ -453,7 +461,9 @@ class CassandraStore final : public Store {
       if (kept == nullptr || observation.observed_at >= kept->observed_at) kept = &observation;
     }
     for (const auto& [city_id, observation] : newest) {
-      auto values = cassandra_columns::values_of(*observation);
+      std::vector<cql::Value> values;
+      values.reserve(cassandra_columns::kValueCount + 1);
+      cassandra_columns::append_values(*observation, values);
       values.emplace_back(write_time_micros(observation->observed_at));
       requests.add(session_->execute_async(statements_.upsert_latest, std::move(values), cql::idempotent_options()));
     }

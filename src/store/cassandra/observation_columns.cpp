@@ -162,20 +162,16 @@ cql::Timestamp timestamp_of_seconds(std::int64_t unix_seconds) {
   return cql::Timestamp{std::clamp(unix_seconds, -kLimit, kLimit) * 1000};
 }
 
-std::vector<cql::Value> values_of(const Observation& observation) {
-  std::vector<cql::Value> values;
-  values.reserve(std::tuple_size_v<decltype(kObservationFields)>);
+void append_values(const Observation& observation, std::vector<cql::Value>& values) {
   for_each_observation_field([&](const auto& field) {
     values.push_back(value_of(observation.*(field.member), instant_kind(field.column)));
   });
-  return values;
 }
 
 Result<Observation> observation_of(const cql::Row& row) {
-  constexpr std::size_t kFieldCount = std::tuple_size_v<decltype(kObservationFields)>;
-  if (row.size() < kFieldCount) {
+  if (row.size() < kValueCount) {
     return make_error(Errc::parse, "cassandra store: a row of " + std::to_string(row.size()) + " columns, expected " +
-                                       std::to_string(kFieldCount));
+                                       std::to_string(kValueCount));
   }
   Observation observation;
   std::size_t index = 0;

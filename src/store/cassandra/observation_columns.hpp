@@ -10,11 +10,13 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/observation.hpp"
 #include "core/result.hpp"
 #include "cql/cql.hpp"
+#include "store/observation_fields.hpp"
 
 namespace squall::store::cassandra_columns {
 
@@ -36,8 +38,10 @@ std::int32_t day_of(std::int64_t unix_seconds);
 // Unix seconds as a CQL timestamp, saturating instead of overflowing.
 cql::Timestamp timestamp_of_seconds(std::int64_t unix_seconds);
 
-// One value per observation_columns() entry.
-std::vector<cql::Value> values_of(const Observation& observation);
+// One value per observation_columns() entry, appended to `values` (a row's
+// statement binds a few more around them).
+inline constexpr std::size_t kValueCount = std::tuple_size_v<decltype(kObservationFields)>;
+void append_values(const Observation& observation, std::vector<cql::Value>& values);
 
 // Reads a row selected with column_list(); a cell of an unexpected type (a
 // schema that drifted) is an error naming the column.

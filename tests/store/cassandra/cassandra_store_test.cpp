@@ -146,6 +146,18 @@ TEST_F(CassandraStore, WritingTheSameBatchTwiceLeavesTheSameRows) {
   EXPECT_EQ(first_history.size(), 120u);
 }
 
+TEST_F(CassandraStore, ALaterCopyOfAnObservationInTheSameBatchReplacesTheEarlierOne) {
+  Observation first = full_observation(7, kMidnight + 600);
+  first.temp_c = 1;
+  const Observation between = full_observation(7, kMidnight + 1200);
+  Observation second = first;
+  second.temp_c = 2;
+  Observation third = first;
+  third.temp_c = 3;
+  write({first, between, second, sparse_observation(8, kMidnight), third});
+  EXPECT_EQ(history(history_of(7)), (std::vector<Observation>{between, third}));  // newest first
+}
+
 TEST_F(CassandraStore, LatestKeepsTheNewestWhenAnOlderObservationArrivesLater) {
   const Observation newer = full_observation(42, kMidnight + 3600);
   Observation older = full_observation(42, kMidnight);

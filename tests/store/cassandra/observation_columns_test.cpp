@@ -10,6 +10,12 @@
 namespace squall::store::cassandra_columns {
 namespace {
 
+std::vector<cql::Value> values_of(const Observation& observation) {
+  std::vector<cql::Value> values;
+  append_values(observation, values);
+  return values;
+}
+
 std::size_t index_of(const std::string& name) {
   const auto columns = observation_columns();
   for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -28,6 +34,14 @@ TEST(CassandraColumns, BoundValuesReadBackAsTheSameObservation) {
     ASSERT_TRUE(read.ok()) << read.error().message;
     EXPECT_EQ(*read, original);
   }
+}
+
+TEST(CassandraColumns, ValuesAreAppendedAfterTheOnesAlreadyBound) {
+  std::vector<cql::Value> row{std::int32_t{19'675}};  // the day, as the observations insert binds it first
+  append_values(test::full_observation(4887398, 1700000000), row);
+  ASSERT_EQ(row.size(), 1 + observation_columns().size());
+  EXPECT_EQ(row.front(), cql::Value{std::int32_t{19'675}});
+  EXPECT_EQ(std::vector<cql::Value>(row.begin() + 1, row.end()), values_of(test::full_observation(4887398, 1700000000)));
 }
 
 TEST(CassandraColumns, NullBookkeepingColumnsFromOtherWritersReadAsUnset) {
