@@ -70,6 +70,12 @@ int CommandContext::fail(const Error& error) {
              "and Cassandra: scripts/services status); a Cassandra node that requires client-to-node TLS also "
              "needs store.tls = true";
       break;
+    case Errc::refused:
+      exit_code = kExitFailure;
+      hint = "a request was refused, for the reason above: on Cassandra, `squall schema check` names "
+             "where the tables differ from squall's, and README.md (\"Windows and late data\") covers a checkpoint "
+             "over the node's request size limit";
+      break;
     case Errc::io:
       exit_code = kExitFailure;
       hint = "check the file, directory or address named above: permissions, free space, already in use";

@@ -28,7 +28,7 @@ std::string help_footer() {
       "Run `squall <command> --help` for the command's flags and examples.\n\n"
       "Exit codes:\n"
       "  {}  success (including a clean Ctrl-C shutdown)\n"
-      "  {}  the work failed (I/O error, unreachable backend)\n"
+      "  {}  the work failed (I/O error, unreachable backend, a request the store refused)\n"
       "  {}  invalid flags or configuration\n"
       "  {}  credentials refused (for example the OpenWeatherMap API key)",
       kExitOk, kExitFailure, kExitUsage, kExitAuth);

@@ -20,6 +20,7 @@ enum class Errc {
   timeout,           // an operation ran out of time
   auth,              // credentials were refused
   tls,               // the peer's certificate was not accepted (untrusted, or for another name)
+  refused,           // a server understood a request and refused it (its schema, its limits)
   internal,          // a bug: an invariant did not hold
 };
 

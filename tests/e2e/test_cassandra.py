@@ -114,6 +114,16 @@ def test_schema_create_then_check_and_check_names_what_drifted(keyspace, driver)
     assert "table dead_letters is missing" in drifted.stderr
 
 
+def test_tables_changed_by_hand_stop_the_pipeline_pointing_at_schema_check(data_dir, keyspace, driver):
+    squall("schema", "create", *store_flags(keyspace))
+    driver.execute(f"ALTER TABLE {keyspace}.observations DROP icon", timeout=60)
+    result = squall("run", "--data-dir", data_dir, *store_flags(keyspace), "--cities", 3, "--rate", 0,
+                    "--max-events", 10, "--exit-when-drained", "--no-serve", check=False)
+    assert result.returncode == 1  # not 2: squall's settings are fine, the tables are not
+    assert "icon" in result.stderr  # the node's own reason
+    assert "squall schema check" in result.stderr
+
+
 def test_schema_check_of_a_missing_keyspace_says_how_to_create_it(keyspace):
     result = squall("schema", "check", *store_flags(keyspace), check=False)
     assert result.returncode == 1

@@ -85,13 +85,22 @@ std::string markers(std::size_t count) {
   return text;
 }
 
+// The node refusing a statement squall built for its own tables (Invalid, or
+// a request over the node's limits) is no mistake in squall's settings: the
+// tables were changed by hand or a limit was reached, and the command's hint
+// should say so rather than point at the configuration.
+Error refused_by_node(Error error) {
+  if (error.code == Errc::invalid_argument) error.code = Errc::refused;
+  return error;
+}
+
 Result<Statements> prepare_statements(cql::Session& session, const std::string& keyspace) {
   const std::string columns = column_list();
   const std::size_t column_count = cassandra_columns::observation_columns().size();
   const std::string ks = keyspace + ".";
   auto prepare = [&](const std::string& cql, cql::Prepared& out) -> Result<void> {
     auto prepared = session.prepare(cql);
-    if (!prepared) return with_context(prepared.error(), "preparing statements");
+    if (!prepared) return with_context(refused_by_node(prepared.error()), "preparing statements");
     out = std::move(prepared).value();
     return {};
   };
@@ -121,7 +130,7 @@ Result<Statements> prepare_statements(cql::Session& session, const std::string& 
   SQUALL_TRY(prepare("SELECT count(*) FROM " + ks + "latest_by_city", s.count_cities));
   SQUALL_TRY(prepare("SELECT count(*) FROM " + ks + "dead_letters", s.count_dead_letters));
   auto stream = cassandra_stream::prepare(session, keyspace);
-  if (!stream) return with_context(stream.error(), "preparing statements");
+  if (!stream) return with_context(refused_by_node(stream.error()), "preparing statements");
   s.stream = std::move(stream).value();
   return s;
 }
@@ -153,7 +162,7 @@ class InFlight {
     pending_.pop_front();
     auto done = oldest.request.get();
     if (!done && !first_error_) {
-      first_error_ = with_context(done.error(), oldest.what.empty() ? "write failed" : oldest.what);
+      first_error_ = with_context(refused_by_node(done.error()), oldest.what.empty() ? "write failed" : oldest.what);
     }
   }
 

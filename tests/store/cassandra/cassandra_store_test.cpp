@@ -328,6 +328,7 @@ TEST_F(CassandraStore, ACheckpointOverTheServersRequestLimitFailsNamingItsPartit
   const std::vector<Checkpoint> too_big{{"g", "weather", 3, 10, std::string(17'000'000, 'x')}};
   auto written = store_->write(WriteBatch{.checkpoints = too_big});
   ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.error().code, Errc::refused);  // not a configuration mistake (exit 2)
   const std::string& message = written.error().message;
   EXPECT_NE(message.find("checkpoint of weather/3 (17.0 MB) not written"), std::string::npos) << message;
   EXPECT_NE(message.find("Request is too big"), std::string::npos) << message;  // the server's own words
