@@ -538,10 +538,10 @@ void Processor::Impl::compute_positions() {
 
 // The CSV backup may already hold part of this batch (a crash after its
 // append, before the commit): only rows past its resume position go in. The
-// writer asks, after the previous batch's append moved that position.
-// The observations the CSV backup does not hold yet. Only the first batches
-// after a restart can hold rows it already has; every other batch passes its
-// observations as they are, without a copy on the writer's critical path.
+// writer asks, after the previous batch's append moved that position. Only
+// the first batches after a restart can hold such rows; every other batch
+// passes its observations as they are, without a copy on the writer's
+// critical path.
 std::span<const Observation> Processor::Impl::select_csv_rows(BatchOutput& output) {
   output.csv_rows.clear();
   const auto& resume = csv->resume_positions();
