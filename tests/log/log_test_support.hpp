@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/time.hpp"
 #include "log/embedded/embedded_log.hpp"
 #include "log/log.hpp"
 #include "test_support/temp_dir.hpp"
@@ -23,8 +24,18 @@ inline LogOptions options_in(const squall::test::TempDir& dir) {
   return options;
 }
 
+// A record timestamp near the wall clock, fixed for the test run. A Kafka
+// broker deletes records whose timestamp is older than its retention (it
+// checks every five minutes, the first time 30 s after it starts): records
+// stamped with a fixed date in 2023 vanished from a test topic mid-test, and
+// consumers reset past them.
+inline std::int64_t recent_timestamp_ms() {
+  static const std::int64_t start = now_ms() / 1000 * 1000;
+  return start;
+}
+
 inline Record record(std::string key, std::string value, std::vector<Header> headers = {},
-                     std::int64_t timestamp_ms = 1'700'000'000'000) {
+                     std::int64_t timestamp_ms = recent_timestamp_ms()) {
   return Record{std::move(key), std::move(value), std::move(headers), timestamp_ms};
 }
 
@@ -33,7 +44,7 @@ inline std::vector<Record> numbered_records(int count, int keys, const std::stri
   std::vector<Record> records;
   for (int i = 0; i < count; ++i) {
     records.push_back(record(std::to_string(4'000'000 + i % keys), prefix + std::to_string(i),
-                             {{"seq", std::to_string(i)}}, 1'700'000'000'000 + i));
+                             {{"seq", std::to_string(i)}}, recent_timestamp_ms() + i));
   }
   return records;
 }
