@@ -27,6 +27,18 @@ std::string describe(const std::vector<TopicPartition>& partitions) {
   return text;
 }
 
+// Where each partition of the topic starts. Above 0, the broker deleted
+// records (retention), and no consumer could have read them.
+std::string log_starts(const LogOptions& options, const std::string& topic) {
+  auto described = describe_topic(options, topic);
+  if (!described.ok()) return "unknown (" + described.error().message + ")";
+  std::string text;
+  for (const PartitionDescription& p : described->partitions) {
+    text += (text.empty() ? "" : ", ") + std::to_string(p.partition) + ": " + std::to_string(p.earliest_offset);
+  }
+  return text;
+}
+
 class KafkaGroupTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -100,7 +112,8 @@ TEST_F(KafkaGroupTest, MembersShareThePartitionsAndALeavingMemberLosesNothing) {
   const auto waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
   EXPECT_TRUE(missing.empty()) << missing.size() << " records never consumed, e.g. " << missing.front() << ", after "
                                << waited.count() << " s; the first member holds " << describe(first->assignment())
-                               << " and the group lags " << expect_ok(first->group_lag()) << " records";
+                               << ", the group lags " << expect_ok(first->group_lag())
+                               << " records, and the partitions start at offsets " << log_starts(options_, topic_);
 }
 
 TEST_F(KafkaGroupTest, AMemberWithoutPartitionsIsCaughtUp) {
