@@ -5,6 +5,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -37,11 +38,44 @@ def squall(*args, check=True, timeout=600, env=None, cwd=None):
     return result
 
 
+class Started(subprocess.Popen):
+    """A squall process in the background. Its stdout and stderr are collected
+    as they arrive: a pipe nobody reads fills at 64 KiB and then blocks the
+    process mid-write, which looks exactly like a stalled pipeline."""
+
+    def __init__(self, args, env):
+        super().__init__(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.out_lines, self.err_lines = [], []
+        self._readers = [threading.Thread(target=self._collect, args=(pipe, lines), daemon=True)
+                         for pipe, lines in ((self.stdout, self.out_lines), (self.stderr, self.err_lines))]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _collect(pipe, lines):
+        for line in pipe:
+            lines.append(line)
+
+    def _settled(self):
+        """Once the process has ended, waits for the readers to reach the end of its output."""
+        if self.poll() is not None:
+            for reader in self._readers:
+                reader.join(timeout=10)
+
+    def out_text(self):
+        """What the process has written to stdout so far (all of it once it has ended)."""
+        self._settled()
+        return "".join(self.out_lines)
+
+    def err_text(self):
+        """What the process has written to stderr so far (all of it once it has ended)."""
+        self._settled()
+        return "".join(self.err_lines)
+
+
 def start(*args, env=None):
     """Starts squall in the background; the caller stops it."""
-    full_env = clean_env(env)
-    process = subprocess.Popen([SQUALL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=full_env)
+    process = Started([SQUALL, *map(str, args)], clean_env(env))
     STARTED.append(process)
     return process
 
@@ -60,16 +94,24 @@ def wait_until(predicate, timeout_s=120, interval_s=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
+# Why the last stored_observation_count() read 0 without counting, for a failing test to show.
+COUNT_ERRORS = {}
+
+
 def stored_observation_count(data_dir):
-    """Reads the store directly (read-only) so polling does not need a process per check."""
+    """Reads the store directly (read-only) so polling does not need a process
+    per check. A store not created yet, or busy, reads as 0 for now."""
     path = Path(data_dir) / "store.db"
     if not path.exists():
         return 0
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
-            return db.execute("SELECT count(*) FROM observations").fetchone()[0]
-    except sqlite3.OperationalError:
+            count = db.execute("SELECT count(*) FROM observations").fetchone()[0]
+    except sqlite3.OperationalError as error:
+        COUNT_ERRORS[str(data_dir)] = str(error)
         return 0
+    COUNT_ERRORS.pop(str(data_dir), None)
+    return count
 
 
 def table_rows(data_dir, table, order_by, exclude=()):
@@ -129,6 +171,6 @@ def fail_on_sanitizer_reports(tmp_path_factory, monkeypatch):
 
 def abort_report(process):
     report = f"aborted: {' '.join(map(str, process.args))}"
-    if isinstance(process, subprocess.CompletedProcess):
-        report += f"\nstderr:\n{process.stderr[-4000:]}"
+    stderr = process.stderr if isinstance(process, subprocess.CompletedProcess) else process.err_text()
+    report += f"\nstderr:\n{stderr[-4000:]}"
     return report

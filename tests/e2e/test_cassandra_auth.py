@@ -161,4 +161,4 @@ def test_the_password_never_reaches_logs_metrics_api_or_dashboard(role, data_dir
     for body in bodies:
         assert ROLE_PASSWORD not in body
     assert ROLE_PASSWORD not in "".join(served.lines)
-    assert ROLE_PASSWORD not in served.process.stdout.read()
+    assert ROLE_PASSWORD not in served.process.out_text()

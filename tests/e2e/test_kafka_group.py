@@ -5,9 +5,10 @@ holds every observation exactly once."""
 
 import os
 import signal
+import sqlite3
 import time
 
-from conftest import kill_hard, squall, start, stats, stored_observation_count, wait_until
+from conftest import COUNT_ERRORS, kill_hard, squall, start, stats, stored_observation_count, wait_until
 
 BROKER = os.environ.get("SQUALL_TEST_KAFKA", "")
 # A killed member is noticed after the session timeout; keep it short so the test is quick.
@@ -38,17 +39,18 @@ def test_two_processors_share_partitions_and_one_killed_mid_stream_loses_nothing
         kill_hard(first)  # leaves without a goodbye: its partitions move after the session timeout
         killed_at = stored_observation_count(data_dir)
         assert killed_at < total, "the stream ended before the kill: the test proved nothing"
-        assert producer.wait(timeout=300) == 0, producer.stderr.read()
+        assert producer.wait(timeout=300) == 0, producer.err_text()
         wait_until(lambda: stored_observation_count(data_dir) == total, timeout_s=180, interval_s=0.2,
                    what=f"all {total} observations in the store")
     except BaseException:
         for p in (first, second, producer):
             if p is not None and p.poll() is None:
                 kill_hard(p)
+        explain_shortfall(data_dir, log, total, {"producer": producer, "first": first, "second": second})
         raise
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=60) == 0
-    second_log = second.stderr.read()
+    second_log = second.err_text()
     # It started with some partitions and took over the killed member's: two assignments at least.
     assert second_log.count("assigned") >= 2, second_log
     # The group's session settings reach the producer too; librdkafka's note that it ignores them is not news.
@@ -57,3 +59,22 @@ def test_two_processors_share_partitions_and_one_killed_mid_stream_loses_nothing
     assert counts["observations"] == total
     assert counts["cities"] == cities
     assert counts["dead_letters"] == 0
+
+
+def explain_shortfall(data_dir, log, total, processes):
+    """Prints what tells a stall from a loss: the store's count and checkpoints
+    against the log's end offsets, and what each process said."""
+    stored = stored_observation_count(data_dir)
+    print(f"stored {stored} of {total} {COUNT_ERRORS.get(str(data_dir), '')}")
+    try:
+        with sqlite3.connect(f"file:{data_dir / 'store.db'}?mode=ro", uri=True, timeout=5) as db:
+            rows = db.execute("SELECT partition, next_offset FROM checkpoints ORDER BY partition").fetchall()
+        print("store checkpoints (partition, next offset):", rows)
+    except sqlite3.Error as error:
+        print("store checkpoints unreadable:", error)
+    described = squall("topics", "describe", log[3], "--log", log[1], "--data-dir", data_dir, check=False)
+    print("the topic:", described.stdout, described.stderr)
+    for name, process in processes.items():
+        if process is not None:
+            print(f"----- {name} (exit {process.returncode}), its stderr's last 6000 characters -----")
+            print(process.err_text()[-6000:])

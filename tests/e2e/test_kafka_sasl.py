@@ -116,4 +116,4 @@ def test_the_password_never_reaches_logs_metrics_api_or_dashboard(data_dir):
         assert served.stop() == 0, "".join(served.lines)[-4000:]
     logs = "".join(served.lines)
     assert "librdkafka" in logs and "sasl" in logs.lower(), logs[-4000:]  # the clients' debug log is in there
-    assert not shown(PASSWORD, *bodies, logs, served.process.stdout.read())
+    assert not shown(PASSWORD, *bodies, logs, served.process.out_text())

@@ -6,7 +6,6 @@ import json
 import re
 import signal
 import socket
-import threading
 import urllib.error
 import urllib.request
 
@@ -31,23 +30,20 @@ def series(metrics, family):
 
 
 class Running:
-    """A squall process in the background; its stderr is collected as it
-    arrives, so a chatty process never blocks on a full pipe."""
+    """A squall process in the background, stopped with Ctrl-C."""
 
     def __init__(self, *args, env=None):
         self.process = start(*args, env=env)
-        self.lines = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
 
-    def _read(self):
-        for line in self.process.stderr:
-            self.lines.append(line)
+    @property
+    def lines(self):
+        """Its stderr lines so far."""
+        return list(self.process.err_lines)
 
     def stop(self):
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=60)
-        self.reader.join(timeout=10)
+        self.process.err_text()  # waits for the last lines
         return self.process.returncode
 
 

@@ -12,7 +12,8 @@ def test_sigint_shuts_down_cleanly_and_loses_nothing(data_dir):
         wait_until(lambda: stored_observation_count(data_dir) >= 500, what="observations to be stored")
     finally:
         run.send_signal(signal.SIGINT)
-        out, err = run.communicate(timeout=60)
+        run.wait(timeout=60)
+    err = run.err_text()
     assert run.returncode == 0, err
     assert "stopping" in err
 
