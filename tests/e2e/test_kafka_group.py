@@ -11,8 +11,11 @@ import time
 from conftest import COUNT_ERRORS, kill_hard, squall, start, stats, stored_observation_count, wait_until
 
 BROKER = os.environ.get("SQUALL_TEST_KAFKA", "")
-# A killed member is noticed after the session timeout; keep it short so the test is quick.
-FAST_GROUP = ["--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=1000"]
+# A killed member is noticed after the session timeout; keep it short so the test is quick. The
+# rebalance timeout (max.poll.interval.ms) bounds how long the coordinator waits for members to
+# rejoin, and so for a member killed mid-rebalance: 20 s, not librdkafka's default 300 s.
+FAST_GROUP = ["--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=1000",
+              "--kafka-property", "max.poll.interval.ms=20000"]
 
 
 def test_two_processors_share_partitions_and_one_killed_mid_stream_loses_nothing(data_dir):
