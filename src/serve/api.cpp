@@ -19,7 +19,6 @@ namespace squall::serve {
 namespace {
 
 constexpr std::size_t kMaxLimit = 10'000;
-constexpr std::int64_t kStatsTtlMs = 2000;     // stats count whole tables: not on every poll
 constexpr std::int64_t kLogCheckTtlMs = 5000;  // a Kafka metadata request per check
 constexpr std::size_t kRecentAlerts = 100;
 
@@ -193,16 +192,10 @@ Response Api::alerts(const Params& params) {
 
 std::optional<store::Stats> Api::cached_stats() {
   std::lock_guard cache(cache_mutex_);
-  const std::int64_t now = steady_now_ms();
-  if (!stats_ || now - stats_at_ms_ >= kStatsTtlMs) {
+  return totals_.get([this] {
     std::lock_guard lock(store_mutex_);
-    auto stats = store_->stats();
-    if (stats) {
-      stats_ = *stats;
-      stats_at_ms_ = now;
-    }
-  }
-  return stats_;
+    return store_->stats();
+  });
 }
 
 Response Api::pipeline() {

@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 
+#include "core/time.hpp"
 #include "serve/pipeline_sampler.hpp"
 #include "serve/serve.hpp"
+#include "serve/store_totals.hpp"
 
 namespace squall::serve {
 
@@ -47,8 +49,7 @@ class Api {
   std::int64_t started_ms_;
 
   std::mutex cache_mutex_;
-  std::optional<store::Stats> stats_;
-  std::int64_t stats_at_ms_ = 0;
+  StoreTotals totals_{steady_now_ms};
   std::optional<std::string> log_problem_;
   std::int64_t log_checked_at_ms_ = 0;
 };
