@@ -15,6 +15,9 @@ constexpr int kMaxTypeNesting = 16;
 // CQL's date type counts days from an epoch centered at 2^31 (spec §6.5).
 constexpr std::uint32_t kDateEpochOffset = 1u << 31;
 
+// A [value]'s length that means "not set" (spec §3, protocol v4 and later).
+constexpr std::int32_t kUnsetLength = -2;
+
 struct NativeName {
   TypeId id;
   const char* name;
@@ -252,6 +255,7 @@ Result<Uuid> Uuid::parse(std::string_view text) {
 std::string value_type_name(const Value& value) {
   return std::visit(Overloaded{
                         [](const Null&) -> std::string { return "null"; },
+                        [](const Unset&) -> std::string { return "unset"; },
                         [](bool) -> std::string { return "boolean"; },
                         [](std::int32_t) -> std::string { return "int"; },
                         [](std::int64_t) -> std::string { return "bigint"; },
@@ -273,6 +277,7 @@ std::string value_type_name(const Value& value) {
 void write_value(WireWriter& writer, const Value& value) {
   std::visit(Overloaded{
                  [&](const Null&) { writer.bytes(std::nullopt, "null value"); },
+                 [&](const Unset&) { writer.i32(kUnsetLength); },
                  [&](bool v) { write_fixed(writer, v ? 1 : 0, 1); },
                  [&](std::int32_t v) { write_fixed(writer, static_cast<std::uint32_t>(v), 4); },
                  [&](std::int64_t v) { write_fixed(writer, static_cast<std::uint64_t>(v), 8); },
@@ -298,6 +303,7 @@ std::size_t encoded_size(std::span<const Value> values) {
   for (const Value& value : values) {
     size += kLength + std::visit(Overloaded{
                                      [](const Null&) -> std::size_t { return 0; },
+                                     [](const Unset&) -> std::size_t { return 0; },
                                      [](const std::string& v) { return v.size(); },
                                      [](const RawValue& v) { return v.bytes.size(); },
                                      [](const Uuid& v) { return v.bytes.size(); },
@@ -312,6 +318,7 @@ bool binds_to(const Value& value, const ColumnType& type) {
   const TypeId id = type.id;
   return std::visit(Overloaded{
                         [](const Null&) { return true; },
+                        [](const Unset&) { return true; },
                         [&](bool) { return id == TypeId::boolean; },
                         [&](std::int32_t) { return id == TypeId::int_; },
                         [&](std::int64_t) { return id == TypeId::bigint || id == TypeId::counter; },

@@ -67,6 +67,14 @@ struct Null {
   bool operator==(const Null&) const = default;
 };
 
+// A bound value left out (protocol v4's "not set"): the column keeps what it
+// held and no cell is written, where Null writes a tombstone that is stored,
+// read past and compacted until gc_grace_seconds have passed. Only ever
+// sent; a result never holds one.
+struct Unset {
+  bool operator==(const Unset&) const = default;
+};
+
 struct Timestamp {
   std::int64_t millis_since_epoch = 0;
   bool operator==(const Timestamp&) const = default;
@@ -95,17 +103,17 @@ struct RawValue {
 // bool: boolean; int32_t: int; int64_t: bigint or counter; float; double;
 // std::string: text, varchar or ascii.
 using Value = std::variant<Null, bool, std::int32_t, std::int64_t, float, double, std::string, Timestamp, Date,
-                           Uuid, RawValue>;
+                           Uuid, RawValue, Unset>;
 
-// The CQL type name a value binds as ("int", "timestamp", "null").
+// The CQL type name a value binds as ("int", "timestamp", "null", "unset").
 std::string value_type_name(const Value& value);
 
-// Appends the value as a [value]: its serialized bytes, or null's -1 length.
+// Appends the value as a [value]: its serialized bytes, null's -1 length or unset's -2.
 void write_value(WireWriter& writer, const Value& value);
 // The bytes write_value() appends for `values`: what a request reserves.
 std::size_t encoded_size(std::span<const Value> values);
 
-// Whether the value can be bound to a marker of `type` (null binds anywhere).
+// Whether the value can be bound to a marker of `type` (null and unset bind anywhere).
 bool binds_to(const Value& value, const ColumnType& type);
 
 // Decodes one cell ([bytes]; std::nullopt is null). A zero-length cell of a

@@ -218,6 +218,34 @@ TEST_F(Cassandra, WritesUnloggedBatches) {
   EXPECT_EQ(count("batched"), 70);
 }
 
+// What the store relies on to write no tombstones for an observation's
+// absent fields: "not set" leaves a column as it is, null clears it, both in
+// a single statement and in a batch.
+TEST_F(Cassandra, AnUnsetValueLeavesTheColumnAsItIsWhereNullClearsIt) {
+  run("CREATE TABLE IF NOT EXISTS " + table("unset") + " (k int PRIMARY KEY, a double, b double)");
+  auto upsert = prepare("INSERT INTO " + table("unset") + " (k, a, b) VALUES (?, ?, ?)");
+  auto read = prepare("SELECT a, b FROM " + table("unset") + " WHERE k = ?");
+  ASSERT_TRUE(upsert && read);
+  const auto row_of = [&](std::int32_t k) -> std::vector<Value> {
+    auto result = session().execute(read, {k}, idempotent_options());
+    EXPECT_TRUE(result.ok()) << result.error().message;
+    if (!result.ok() || result->rows.size() != 1) return {};
+    return result->rows[0];
+  };
+
+  auto set = session().execute(upsert, {std::int32_t{1}, 1.5, 2.5}, idempotent_options());
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  auto partly = session().execute(upsert, {std::int32_t{1}, Unset{}, Null{}}, idempotent_options());
+  ASSERT_TRUE(partly.ok()) << partly.error().message;
+  EXPECT_EQ(row_of(1), (std::vector<Value>{1.5, Null{}}));
+
+  auto batch_set = session().batch({{upsert, {std::int32_t{2}, 3.5, 4.5}}}, idempotent_options());
+  ASSERT_TRUE(batch_set.ok()) << batch_set.error().message;
+  auto batch_partly = session().batch({{upsert, {std::int32_t{2}, Null{}, Unset{}}}}, idempotent_options());
+  ASSERT_TRUE(batch_partly.ok()) << batch_partly.error().message;
+  EXPECT_EQ(row_of(2), (std::vector<Value>{Null{}, 4.5}));
+}
+
 TEST_F(Cassandra, PreparesAgainTransparentlyAfterTheTableIsRecreated) {
   const std::string name = table("recreated");
   run("CREATE TABLE IF NOT EXISTS " + name + " (k int PRIMARY KEY, v text)");

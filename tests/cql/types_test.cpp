@@ -51,6 +51,7 @@ TEST(CqlValues, EncodeToTheSpecsBytes) {
   EXPECT_EQ(encoded(Value{Date{0}}), hex("00 00 00 04 80 00 00 00"));   // 2^31 is 1970-01-01
   EXPECT_EQ(encoded(Value{Date{-1}}), hex("00 00 00 04 7f ff ff ff"));
   EXPECT_EQ(encoded(Value{Null{}}), hex("ff ff ff ff"));
+  EXPECT_EQ(encoded(Value{Unset{}}), hex("ff ff ff fe"));  // "not set": length -2
   EXPECT_EQ(encoded(Value{RawValue{TypeId::blob, hex("ca fe")}}), hex("00 00 00 02 ca fe"));
   const Uuid uuid = Uuid::parse("00112233-4455-6677-8899-aabbccddeeff").value();
   EXPECT_EQ(encoded(Value{uuid}), hex("00 00 00 10 00112233445566778899aabbccddeeff"));
@@ -62,7 +63,7 @@ TEST(CqlValues, EncodedSizeIsWhatWriteValueAppends) {
                                      Value{1.5f},            Value{2.25},
                                      Value{std::string("São Paulo")}, Value{Timestamp{1'700'000'000'000}},
                                      Value{Date{19'000}},    Value{Uuid{}},
-                                     Value{RawValue{TypeId::blob, hex("ca fe ba")}}};
+                                     Value{RawValue{TypeId::blob, hex("ca fe ba")}}, Value{Unset{}}};
   std::size_t written = 0;
   for (const Value& value : values) {
     EXPECT_EQ(encoded_size(std::span(&value, 1)), encoded(value).size()) << value_type_name(value);
@@ -139,6 +140,7 @@ TEST(CqlValues, BindOnlyToTheirOwnTypes) {
   EXPECT_TRUE(binds_to(Value{std::string("x")}, type_of(TypeId::ascii)));
   EXPECT_FALSE(binds_to(Value{1.0}, type_of(TypeId::float_)));
   EXPECT_TRUE(binds_to(Value{Null{}}, type_of(TypeId::uuid)));
+  EXPECT_TRUE(binds_to(Value{Unset{}}, type_of(TypeId::double_)));
   EXPECT_TRUE(binds_to(Value{Uuid{}}, type_of(TypeId::timeuuid)));
   EXPECT_TRUE(binds_to(Value{RawValue{TypeId::blob, "x"}}, type_of(TypeId::blob)));
   EXPECT_FALSE(binds_to(Value{RawValue{TypeId::blob, "x"}}, type_of(TypeId::varchar)));
@@ -147,6 +149,7 @@ TEST(CqlValues, BindOnlyToTheirOwnTypes) {
 TEST(CqlValues, NameTheirTypes) {
   EXPECT_EQ(value_type_name(Value{std::int64_t{1}}), "bigint");
   EXPECT_EQ(value_type_name(Value{Null{}}), "null");
+  EXPECT_EQ(value_type_name(Value{Unset{}}), "unset");
   EXPECT_EQ(value_type_name(Value{RawValue{TypeId::blob, ""}}), "blob");
 }
 

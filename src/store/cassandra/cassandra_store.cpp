@@ -437,7 +437,7 @@ class CassandraStore final : public Store {
       std::vector<cql::Value> values;
       values.reserve(1 + cassandra_columns::kValueCount);
       values.emplace_back(std::get<1>(key));
-      cassandra_columns::append_values(*observation, values);
+      cassandra_columns::append_values(*observation, values, cassandra_columns::Absent::unset);
       batch.push_back({statements_.insert_observation, std::move(values)});
     }
     flush_if(true, batch, requests);
@@ -472,7 +472,7 @@ class CassandraStore final : public Store {
     for (const auto& [city_id, observation] : newest) {
       std::vector<cql::Value> values;
       values.reserve(cassandra_columns::kValueCount + 1);
-      cassandra_columns::append_values(*observation, values);
+      cassandra_columns::append_values(*observation, values, cassandra_columns::Absent::null);
       values.emplace_back(write_time_micros(observation->observed_at));
       requests.add(session_->execute_async(statements_.upsert_latest, std::move(values), cql::idempotent_options()));
     }

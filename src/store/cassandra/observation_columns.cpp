@@ -72,8 +72,13 @@ cql::Value value_of(const T& value, Instant /*unused*/) {
 }
 
 template <class T>
-cql::Value value_of(const std::optional<T>& value, Instant instant) {
-  if (!value) return cql::Null{};
+cql::Value bound_value(const T& value, Instant instant, Absent /*unused*/) {
+  return value_of(value, instant);
+}
+
+template <class T>
+cql::Value bound_value(const std::optional<T>& value, Instant instant, Absent absent) {
+  if (!value) return absent == Absent::null ? cql::Value{cql::Null{}} : cql::Value{cql::Unset{}};
   return value_of(*value, instant);
 }
 
@@ -162,9 +167,9 @@ cql::Timestamp timestamp_of_seconds(std::int64_t unix_seconds) {
   return cql::Timestamp{std::clamp(unix_seconds, -kLimit, kLimit) * 1000};
 }
 
-void append_values(const Observation& observation, std::vector<cql::Value>& values) {
+void append_values(const Observation& observation, std::vector<cql::Value>& values, Absent absent) {
   for_each_observation_field([&](const auto& field) {
-    values.push_back(value_of(observation.*(field.member), instant_kind(field.column)));
+    values.push_back(bound_value(observation.*(field.member), instant_kind(field.column), absent));
   });
 }
 

@@ -38,10 +38,16 @@ std::int32_t day_of(std::int64_t unix_seconds);
 // Unix seconds as a CQL timestamp, saturating instead of overflowing.
 cql::Timestamp timestamp_of_seconds(std::int64_t unix_seconds);
 
+// How a field the observation lacks is bound. A row that replaces another
+// (latest_by_city's) binds null, which clears what the column held; a row
+// written once (an observation, or the same one again on a replay) leaves
+// it unset, so no tombstone is written, stored and compacted for it.
+enum class Absent { null, unset };
+
 // One value per observation_columns() entry, appended to `values` (a row's
 // statement binds a few more around them).
 inline constexpr std::size_t kValueCount = std::tuple_size_v<decltype(kObservationFields)>;
-void append_values(const Observation& observation, std::vector<cql::Value>& values);
+void append_values(const Observation& observation, std::vector<cql::Value>& values, Absent absent);
 
 // Reads a row selected with column_list(); a cell of an unexpected type (a
 // schema that drifted) is an error naming the column.

@@ -3,6 +3,8 @@
 
 #include "store/cassandra/observation_columns.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "sample_observations.hpp"
@@ -10,9 +12,9 @@
 namespace squall::store::cassandra_columns {
 namespace {
 
-std::vector<cql::Value> values_of(const Observation& observation) {
+std::vector<cql::Value> values_of(const Observation& observation, Absent absent = Absent::null) {
   std::vector<cql::Value> values;
-  append_values(observation, values);
+  append_values(observation, values, absent);
   return values;
 }
 
@@ -38,10 +40,31 @@ TEST(CassandraColumns, BoundValuesReadBackAsTheSameObservation) {
 
 TEST(CassandraColumns, ValuesAreAppendedAfterTheOnesAlreadyBound) {
   std::vector<cql::Value> row{std::int32_t{19'675}};  // the day, as the observations insert binds it first
-  append_values(test::full_observation(4887398, 1700000000), row);
+  append_values(test::full_observation(4887398, 1700000000), row, Absent::null);
   ASSERT_EQ(row.size(), 1 + observation_columns().size());
   EXPECT_EQ(row.front(), cql::Value{std::int32_t{19'675}});
   EXPECT_EQ(std::vector<cql::Value>(row.begin() + 1, row.end()), values_of(test::full_observation(4887398, 1700000000)));
+}
+
+TEST(CassandraColumns, AbsentFieldsBindAsNullOrUnsetAndPresentOnesTheSame) {
+  const Observation sparse = test::sparse_observation(4164138, 1700000600);
+  const std::vector<cql::Value> nulls = values_of(sparse, Absent::null);
+  const std::vector<cql::Value> unset = values_of(sparse, Absent::unset);
+  ASSERT_EQ(nulls.size(), unset.size());
+  std::size_t absent = 0;
+  for (std::size_t i = 0; i < nulls.size(); ++i) {
+    if (std::holds_alternative<cql::Null>(nulls[i])) {
+      ++absent;
+      EXPECT_TRUE(std::holds_alternative<cql::Unset>(unset[i])) << observation_columns()[i].name;
+    } else {
+      EXPECT_EQ(unset[i], nulls[i]) << observation_columns()[i].name;
+    }
+  }
+  EXPECT_GT(absent, 0U) << "the sparse sample lacks no field: the test proves nothing";
+  EXPECT_EQ(values_of(test::full_observation(4887398, 1700000000), Absent::unset),
+            values_of(test::full_observation(4887398, 1700000000), Absent::null));
+  EXPECT_TRUE(std::ranges::none_of(values_of(test::full_observation(4887398, 1700000000), Absent::unset),
+                                   [](const cql::Value& v) { return std::holds_alternative<cql::Unset>(v); }));
 }
 
 TEST(CassandraColumns, NullBookkeepingColumnsFromOtherWritersReadAsUnset) {
