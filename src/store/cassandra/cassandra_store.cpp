@@ -272,7 +272,7 @@ class CassandraStore final : public Store {
   Result<void> write(const WriteBatch& batch) override {
     InFlight requests;
     const auto rows = by_partition(batch.observations);
-    write_observations(rows, requests);
+    write_observations(rows, batch.late_records, requests);
     write_days(rows, requests);
     write_latest(batch.latest, requests);
     write_dead_letters(batch.dead_letters, requests);
@@ -427,17 +427,26 @@ class CassandraStore final : public Store {
 
   // Unlogged batches of one (city, day) partition each: applied atomically
   // on one replica set, unlike a batch spanning partitions.
-  void write_observations(const Rows& rows, InFlight& requests) {
+  //
+  // An observation's absent fields are left unset (no tombstones): the row is
+  // new to the store, or the same report again on a replay. A late one may
+  // be a second report of a row stored already, so it binds them as null and
+  // replaces that row whole, as SQLite's upsert does.
+  void write_observations(const Rows& rows, std::span<const LateRecord> late, InFlight& requests) {
+    std::set<std::pair<std::int64_t, std::int64_t>> late_keys;
+    for (const LateRecord& record : late) late_keys.emplace(record.city_id, record.observed_at);
     std::vector<cql::BatchStatement> batch;
     std::optional<std::pair<std::int64_t, std::int32_t>> partition;
     for (const auto& [key, observation] : rows) {
       const auto this_partition = std::pair{std::get<0>(key), std::get<1>(key)};
       flush_if(partition != this_partition || batch.size() == kRowsPerBatch, batch, requests);
       partition = this_partition;
+      const bool replaces = late_keys.contains({observation->city_id, observation->observed_at});
       std::vector<cql::Value> values;
       values.reserve(1 + cassandra_columns::kValueCount);
       values.emplace_back(std::get<1>(key));
-      cassandra_columns::append_values(*observation, values, cassandra_columns::Absent::unset);
+      cassandra_columns::append_values(*observation, values,
+                                       replaces ? cassandra_columns::Absent::null : cassandra_columns::Absent::unset);
       batch.push_back({statements_.insert_observation, std::move(values)});
     }
     flush_if(true, batch, requests);

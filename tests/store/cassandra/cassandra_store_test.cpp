@@ -158,6 +158,20 @@ TEST_F(CassandraStore, ALaterCopyOfAnObservationInTheSameBatchReplacesTheEarlier
   EXPECT_EQ(history(history_of(7)), (std::vector<Observation>{between, third}));  // newest first
 }
 
+// An observation's absent fields are left unset (no tombstones); a late
+// second report of a stored row must still replace it whole, absent fields
+// included, as SQLite's upsert does.
+TEST_F(CassandraStore, ALateSecondReportReplacesTheStoredRowWhole) {
+  const Observation first = full_observation(9, kMidnight + 600);
+  write({first});
+  const Observation second = sparse_observation(9, kMidnight + 600);
+  const std::vector<Observation> observations{second};
+  const std::vector<LateRecord> late{{"weather", 0, 42, 9, kMidnight + 600, kMidnight + 7200}};
+  auto written = store_->write(WriteBatch{.observations = observations, .late_records = late});
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  EXPECT_EQ(history(history_of(9)), std::vector<Observation>{second});
+}
+
 TEST_F(CassandraStore, LatestKeepsTheNewestWhenAnOlderObservationArrivesLater) {
   const Observation newer = full_observation(42, kMidnight + 3600);
   Observation older = full_observation(42, kMidnight);
