@@ -4,13 +4,15 @@
 // bench/pipeline/run reports the processor's throughput as a share of this
 // and of the log's raw consume rate: the physical limits of the same run.
 //
-// Two ways, since the better one is the limit: one INSERT per request
-// (--rows-per-batch 0), or the rows in partition order in unlogged batches of
-// one (city, day) partition each, as the Cassandra store writes them, but
-// with every batch full, which a processor's micro-batch seldom allows.
+// Three ways, since the best one is the limit: one INSERT per request
+// (--rows-per-batch 0); the rows in partition order in unlogged batches of
+// one (city, day) partition each, with every batch full, which a processor's
+// micro-batch seldom allows (--batch-by partition); or the rows in arrival
+// order in unlogged batches that span partitions (--batch-by none), as a
+// stream of current weather would fill them.
 //
 // Usage: cql_insert --contact HOST:PORT --keyspace KS [--events N] [--cities N] [--in-flight N]
-//                   [--rows-per-batch N] [--absent unset|null]
+//                   [--rows-per-batch N] [--batch-by partition|none] [--absent unset|null]
 // Prints one JSON object: {"rows": N, "seconds": S, "rows_per_s": R}.
 
 #include <algorithm>
@@ -80,12 +82,16 @@ int main(int argc, char** argv) {
   std::string absent_name = "unset";
   app.add_option("--absent", absent_name, "how absent fields are bound: unset (as the store does) or null")
       ->check(CLI::IsMember({"unset", "null"}));
+  std::string batch_by = "partition";
+  app.add_option("--batch-by", batch_by, "partition: a batch holds one (city, day) partition; none: any rows")
+      ->check(CLI::IsMember({"partition", "none"}));
   CLI11_PARSE(app, argc, argv);
+  const bool by_partition = batch_by == "partition";
   namespace columns = store::cassandra_columns;
   const auto absent = absent_name == "null" ? columns::Absent::null : columns::Absent::unset;
 
   auto rows = bench::simulated_observations(events, cities);
-  if (rows_per_batch > 0) sort_by_partition(rows);
+  if (rows_per_batch > 0 && by_partition) sort_by_partition(rows);
   cql::SessionOptions options;
   options.contact_points = {contact};
   options.consistency = cql::Consistency::local_quorum;
@@ -125,7 +131,7 @@ int main(int argc, char** argv) {
     const bool same_partition = i > 0 && rows[i].city_id == rows[i - 1].city_id &&
                                 store::cassandra_columns::day_of(rows[i].observed_at) ==
                                     store::cassandra_columns::day_of(rows[i - 1].observed_at);
-    if (!same_partition || batch.size() == rows_per_batch) flush();
+    if ((by_partition && !same_partition) || batch.size() == rows_per_batch) flush();
     batch.push_back({*insert, row_values(rows[i], absent)});
   }
   flush();

@@ -17,6 +17,7 @@
 
 #include "cql/cql.hpp"
 #include "store/cassandra/observation_columns.hpp"
+#include "store/cassandra/request_batches.hpp"
 #include "store/cassandra/schema.hpp"
 #include "store/cassandra/stream_tables.hpp"
 
@@ -26,11 +27,19 @@ namespace {
 using cassandra_columns::column_list;
 using cassandra_columns::day_of;
 using cassandra_columns::timestamp_of_seconds;
+using cassandra_batches::RequestBatches;
+
+// The tables a write touches, for telling their partitions apart in a batch.
+enum class Table : std::uint64_t { observations = 1, days, latest, dead_letters, windows, alerts, late };
+
+cassandra_batches::PartitionId partition_of(Table table, std::int64_t first, std::int64_t second = 0) {
+  return cassandra_batches::partition_id(static_cast<std::uint64_t>(table), first, second);
+}
+
+std::int64_t text_hash(const std::string& text) { return static_cast<std::int64_t>(std::hash<std::string>{}(text)); }
 
 constexpr std::string_view kScheme = "cassandra://";
 constexpr std::chrono::seconds kConnectTimeout{10};
-// Cassandra warns about batches over a few kB; an observation row is ~300 bytes.
-constexpr std::size_t kRowsPerBatch = 50;
 constexpr std::size_t kRequestsInFlight = 32;
 constexpr std::int32_t kPageSize = 1000;
 constexpr std::size_t kMaxRememberedDays = 1'000'000;
@@ -271,23 +280,26 @@ class CassandraStore final : public Store {
   // retry the whole batch, which is safe: every write is an upsert).
   Result<void> write(const WriteBatch& batch) override {
     InFlight requests;
+    cassandra_batches::RequestBatches batches(
+        [&](std::vector<cql::BatchStatement> statements) { send(std::move(statements), requests); });
     const auto rows = by_partition(batch.observations);
-    write_observations(rows, batch.late_records, requests);
-    write_days(rows, requests);
-    write_latest(batch.latest, requests);
-    write_dead_letters(batch.dead_letters, requests);
+    write_observations(rows, batch.late_records, batches);
+    write_days(rows, batches);
+    write_latest(batch.latest, batches);
+    write_dead_letters(batch.dead_letters, batches);
     for (const WindowRow& window : batch.windows) {
-      requests.add(session_->execute_async(statements_.stream.upsert_window, cassandra_stream::window_values(window),
-                                           cql::idempotent_options()));
+      batches.add({statements_.stream.upsert_window, cassandra_stream::window_values(window)},
+                  partition_of(Table::windows, window.city_id, text_hash(window.window)));
     }
     for (const AlertRow& alert : batch.alerts) {
-      requests.add(session_->execute_async(statements_.stream.upsert_alert, cassandra_stream::alert_values(alert),
-                                           cql::idempotent_options()));
+      batches.add({statements_.stream.upsert_alert, cassandra_stream::alert_values(alert)},
+                  partition_of(Table::alerts, alert.city_id, day_of(alert.observed_at)));
     }
     for (const LateRecord& late : batch.late_records) {
-      requests.add(session_->execute_async(statements_.stream.insert_late, cassandra_stream::late_values(late),
-                                           cql::idempotent_options()));
+      batches.add({statements_.stream.insert_late, cassandra_stream::late_values(late)},
+                  partition_of(Table::late, text_hash(late.topic), late.partition));
     }
+    batches.flush();
     SQUALL_TRY(requests.finish());
     remember_days(rows);
     // Only once everything it covers is written: a crash in between leaves
@@ -419,60 +431,54 @@ class CassandraStore final : public Store {
   }
 
  private:
-  // Queues `batch` when it is full or the next row belongs elsewhere.
-  void flush_if(bool condition, std::vector<cql::BatchStatement>& batch, InFlight& requests) {
-    if (!condition || batch.empty()) return;
-    requests.add(session_->batch_async(std::exchange(batch, {}), cql::idempotent_options()));
+  // One statement goes as itself: a batch of one costs the node more.
+  void send(std::vector<cql::BatchStatement> statements, InFlight& requests) {
+    if (statements.size() == 1) {
+      cql::BatchStatement& only = statements.front();
+      requests.add(session_->execute_async(only.statement, std::move(only.values), cql::idempotent_options()));
+      return;
+    }
+    requests.add(session_->batch_async(std::move(statements), cql::idempotent_options()));
   }
 
-  // Unlogged batches of one (city, day) partition each: applied atomically
-  // on one replica set, unlike a batch spanning partitions.
-  //
   // An observation's absent fields are left unset (no tombstones): the row is
   // new to the store, or the same report again on a replay. A late one may
   // be a second report of a row stored already, so it binds them as null and
   // replaces that row whole, as SQLite's upsert does.
-  void write_observations(const Rows& rows, std::span<const LateRecord> late, InFlight& requests) {
+  void write_observations(const Rows& rows, std::span<const LateRecord> late, RequestBatches& batches) {
     std::set<std::pair<std::int64_t, std::int64_t>> late_keys;
     for (const LateRecord& record : late) late_keys.emplace(record.city_id, record.observed_at);
-    std::vector<cql::BatchStatement> batch;
-    std::optional<std::pair<std::int64_t, std::int32_t>> partition;
     for (const auto& [key, observation] : rows) {
-      const auto this_partition = std::pair{std::get<0>(key), std::get<1>(key)};
-      flush_if(partition != this_partition || batch.size() == kRowsPerBatch, batch, requests);
-      partition = this_partition;
       const bool replaces = late_keys.contains({observation->city_id, observation->observed_at});
       std::vector<cql::Value> values;
       values.reserve(1 + cassandra_columns::kValueCount);
       values.emplace_back(std::get<1>(key));
       cassandra_columns::append_values(*observation, values,
                                        replaces ? cassandra_columns::Absent::null : cassandra_columns::Absent::unset);
-      batch.push_back({statements_.insert_observation, std::move(values)});
+      batches.add({statements_.insert_observation, std::move(values)},
+                  partition_of(Table::observations, std::get<0>(key), std::get<1>(key)));
     }
-    flush_if(true, batch, requests);
   }
 
   // The days of one city share its observation_days partition. A day row
   // never changes once written, so each is written once per process: with
   // a few observations per city in a batch, rewriting them was a third of
   // all the rows sent.
-  void write_days(const Rows& rows, InFlight& requests) {
-    std::vector<cql::BatchStatement> batch;
+  void write_days(const Rows& rows, RequestBatches& batches) {
     std::optional<std::pair<std::int64_t, std::int32_t>> last;
     for (const auto& [key, observation] : rows) {
       const auto city_day = std::pair{std::get<0>(key), std::get<1>(key)};
       if (last == city_day || days_written_.contains(city_day)) continue;
-      flush_if((last && last->first != city_day.first) || batch.size() == kRowsPerBatch, batch, requests);
       last = city_day;
-      batch.push_back({statements_.insert_day, {city_day.first, city_day.second}});
+      batches.add({statements_.insert_day, {city_day.first, city_day.second}},
+                  partition_of(Table::days, city_day.first));
     }
-    flush_if(true, batch, requests);
   }
 
   // One upsert per city, its newest candidate (the later on a tie): two
   // writes with the same USING TIMESTAMP would be settled by comparing
   // values, not by order.
-  void write_latest(std::span<const Observation> candidates, InFlight& requests) {
+  void write_latest(std::span<const Observation> candidates, RequestBatches& batches) {
     std::map<std::int64_t, const Observation*> newest;
     for (const Observation& observation : candidates) {
       const Observation*& kept = newest[observation.city_id];
@@ -483,22 +489,20 @@ class CassandraStore final : public Store {
       values.reserve(cassandra_columns::kValueCount + 1);
       cassandra_columns::append_values(*observation, values, cassandra_columns::Absent::null);
       values.emplace_back(write_time_micros(observation->observed_at));
-      requests.add(session_->execute_async(statements_.upsert_latest, std::move(values), cql::idempotent_options()));
+      batches.add({statements_.upsert_latest, std::move(values)}, partition_of(Table::latest, city_id));
     }
   }
 
-  void write_dead_letters(std::span<const DeadLetter> letters, InFlight& requests) {
+  void write_dead_letters(std::span<const DeadLetter> letters, RequestBatches& batches) {
     std::map<std::pair<std::string, std::int32_t>, std::vector<const DeadLetter*>> by_log_partition;
     for (const DeadLetter& letter : letters) by_log_partition[{letter.topic, letter.partition}].push_back(&letter);
     for (const auto& [partition, members] : by_log_partition) {
-      std::vector<cql::BatchStatement> batch;
       for (const DeadLetter* letter : members) {
-        flush_if(batch.size() == kRowsPerBatch, batch, requests);
-        batch.push_back({statements_.insert_dead_letter,
-                         {letter->topic, letter->partition, letter->offset, letter->reason,
-                          cql::RawValue{cql::TypeId::blob, letter->payload}, cql::Timestamp{letter->received_at_ms}}});
+        batches.add({statements_.insert_dead_letter,
+                     {letter->topic, letter->partition, letter->offset, letter->reason,
+                      cql::RawValue{cql::TypeId::blob, letter->payload}, cql::Timestamp{letter->received_at_ms}}},
+                    partition_of(Table::dead_letters, text_hash(partition.first), partition.second));
       }
-      flush_if(true, batch, requests);
     }
   }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The Cassandra store (DESIGN §4): the tables of schema.hpp, written with
-// prepared statements in per-partition unlogged batches, many in flight.
+// prepared statements in unlogged batches that may span partitions
+// (request_batches.hpp), many in flight.
 //
 // latest_by_city keeps the newest observation per city without a read or a
 // lightweight transaction: every upsert carries USING TIMESTAMP = observed_at
