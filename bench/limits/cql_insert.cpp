@@ -7,12 +7,12 @@
 // Three ways, since the best one is the limit: one INSERT per request
 // (--rows-per-batch 0); the rows in partition order in unlogged batches of
 // one (city, day) partition each, with every batch full, which a processor's
-// micro-batch seldom allows (--batch-by partition); or the rows in arrival
-// order in unlogged batches that span partitions (--batch-by none), as a
-// stream of current weather would fill them.
+// micro-batch seldom allows (--rows-per-batch N); or the rows in arrival
+// order grouped as the store groups a write, in batches that span
+// partitions within its limits (--batch-by store, request_batches.hpp).
 //
 // Usage: cql_insert --contact HOST:PORT --keyspace KS [--events N] [--cities N] [--in-flight N]
-//                   [--rows-per-batch N] [--batch-by partition|none] [--absent unset|null]
+//                   [--rows-per-batch N | --batch-by store] [--absent unset|null]
 // Prints one JSON object: {"rows": N, "seconds": S, "rows_per_s": R}.
 
 #include <algorithm>
@@ -28,6 +28,7 @@
 #include "cql/cql.hpp"
 #include "dataset.hpp"
 #include "store/cassandra/observation_columns.hpp"
+#include "store/cassandra/request_batches.hpp"
 
 namespace {
 
@@ -83,15 +84,17 @@ int main(int argc, char** argv) {
   app.add_option("--absent", absent_name, "how absent fields are bound: unset (as the store does) or null")
       ->check(CLI::IsMember({"unset", "null"}));
   std::string batch_by = "partition";
-  app.add_option("--batch-by", batch_by, "partition: a batch holds one (city, day) partition; none: any rows")
-      ->check(CLI::IsMember({"partition", "none"}));
+  app.add_option("--batch-by", batch_by,
+                 "partition: batches of --rows-per-batch rows of one partition; store: the rows in arrival order, "
+                 "grouped as the Cassandra store groups a write")
+      ->check(CLI::IsMember({"partition", "store"}));
   CLI11_PARSE(app, argc, argv);
-  const bool by_partition = batch_by == "partition";
+  const bool as_store = batch_by == "store";
   namespace columns = store::cassandra_columns;
   const auto absent = absent_name == "null" ? columns::Absent::null : columns::Absent::unset;
 
   auto rows = bench::simulated_observations(events, cities);
-  if (rows_per_batch > 0 && by_partition) sort_by_partition(rows);
+  if (rows_per_batch > 0 && !as_store) sort_by_partition(rows);
   cql::SessionOptions options;
   options.contact_points = {contact};
   options.consistency = cql::Consistency::local_quorum;
@@ -123,17 +126,30 @@ int main(int argc, char** argv) {
   const auto flush = [&] {
     if (!batch.empty()) send((*session)->batch_async(std::exchange(batch, {}), cql::idempotent_options()));
   };
+  store::cassandra_batches::RequestBatches store_batches([&](std::vector<cql::BatchStatement> statements) {
+    if (statements.size() > 1) {
+      send((*session)->batch_async(std::move(statements), cql::idempotent_options()));
+    } else {
+      send((*session)->execute_async(*insert, std::move(statements.front().values), cql::idempotent_options()));
+    }
+  });
   for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto day = columns::day_of(rows[i].observed_at);
+    if (as_store) {
+      store_batches.add({*insert, row_values(rows[i], absent)},
+                        store::cassandra_batches::partition_id(0, rows[i].city_id, day));
+      continue;
+    }
     if (rows_per_batch == 0) {
       send((*session)->execute_async(*insert, row_values(rows[i], absent), cql::idempotent_options()));
       continue;
     }
-    const bool same_partition = i > 0 && rows[i].city_id == rows[i - 1].city_id &&
-                                store::cassandra_columns::day_of(rows[i].observed_at) ==
-                                    store::cassandra_columns::day_of(rows[i - 1].observed_at);
-    if ((by_partition && !same_partition) || batch.size() == rows_per_batch) flush();
+    const bool same_partition =
+        i > 0 && rows[i].city_id == rows[i - 1].city_id && day == columns::day_of(rows[i - 1].observed_at);
+    if (!same_partition || batch.size() == rows_per_batch) flush();
     batch.push_back({*insert, row_values(rows[i], absent)});
   }
+  store_batches.flush();
   flush();
   while (!pending.empty()) settle();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
