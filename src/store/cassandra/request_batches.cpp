@@ -1,6 +1,7 @@
 #include "store/cassandra/request_batches.hpp"
 
 #include <utility>
+#include <variant>
 
 namespace squall::store::cassandra_batches {
 
@@ -15,24 +16,38 @@ PartitionId partition_id(std::uint64_t table, std::int64_t first, std::int64_t s
   return mix(mix(mix(table) ^ static_cast<std::uint64_t>(first)) ^ static_cast<std::uint64_t>(second));
 }
 
+std::size_t estimated_mutation_bytes(std::span<const cql::Value> values) {
+  // Checked against Cassandra 5.0's own figure in its warnings: a full
+  // observation row is 888 bytes there and 876 here, a sparse one 160 and 186.
+  constexpr std::size_t kPerCell = 18;
+  constexpr std::size_t kPerRow = 32;
+  constexpr std::size_t kLengthPrefix = 4;  // the wire's, not stored
+  std::size_t bytes = kPerRow;
+  for (const cql::Value& value : values) {
+    if (std::holds_alternative<cql::Unset>(value)) continue;
+    bytes += cql::encoded_size(std::span(&value, 1)) - kLengthPrefix + kPerCell;
+  }
+  return bytes;
+}
+
 RequestBatches::RequestBatches(Send send, Limits limits) : send_(std::move(send)), limits_(limits) {}
 
 void RequestBatches::add(cql::BatchStatement statement, PartitionId partition) {
-  const std::size_t bytes = cql::encoded_size(statement.values);
+  const std::size_t bytes = estimated_mutation_bytes(statement.values);
   const bool new_partition = batch_.empty() || partition != last_partition_;
-  const bool over_bytes = value_bytes_ + bytes > limits_.max_value_bytes;
+  const bool over_bytes = mutation_bytes_ + bytes > limits_.max_mutation_bytes;
   const bool over_partitions = new_partition && partitions_ == limits_.max_partitions;
   if (!batch_.empty() && (over_bytes || over_partitions)) flush();
   if (batch_.empty() || partition != last_partition_) ++partitions_;
   last_partition_ = partition;
-  value_bytes_ += bytes;
+  mutation_bytes_ += bytes;
   batch_.push_back(std::move(statement));
 }
 
 void RequestBatches::flush() {
   if (batch_.empty()) return;
   send_(std::exchange(batch_, {}));
-  value_bytes_ = 0;
+  mutation_bytes_ = 0;
   partitions_ = 0;
 }
 

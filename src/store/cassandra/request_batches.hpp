@@ -11,15 +11,19 @@
 // row. It is not atomic across partitions, which the store never relies on:
 // a write is retried whole, and every statement in it is an upsert.
 //
-// Limits, so a batch stays within what Cassandra accepts without a warning
-// in its log: at most 4 KiB of bound values (batch_size_warn_threshold is
-// 5 KiB of mutations by default; batch_size_fail_threshold, 50 KiB, refuses
-// one) and at most 10 partitions (unlogged_batch_across_partitions_warn_threshold).
-// One statement over the byte limit on its own still goes, alone.
+// Limits, so a batch stays within what Cassandra accepts without a warning:
+// a batch of more than one partition over batch_size_warn_threshold (5 KiB
+// of mutations by default) is logged by the node, every time, and one over
+// batch_size_fail_threshold (50 KiB) refused; over
+// unlogged_batch_across_partitions_warn_threshold (10 partitions) it warns
+// too. So at most 4 KiB by estimated_mutation_bytes() and 10 partitions.
+// One statement over the byte limit on its own still goes, alone (a single
+// partition's batch is never warned about).
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "cql/cql.hpp"
@@ -27,9 +31,16 @@
 namespace squall::store::cassandra_batches {
 
 struct Limits {
-  std::size_t max_value_bytes = 4096;
+  std::size_t max_mutation_bytes = 4096;
   std::size_t max_partitions = 10;
 };
+
+// What a statement adds to Cassandra's measure of a batch (the data size of
+// its mutations), within a few percent: each bound value that is set
+// becomes a cell of its bytes plus about 18 (write time, time to live,
+// deletion time, flags), and each row carries its own liveness and
+// clustering. Unset values write nothing.
+std::size_t estimated_mutation_bytes(std::span<const cql::Value> values);
 
 // A partition's identity for counting: any value that differs between two
 // partitions (a hash of the table and the key will do). Statements of one
@@ -54,7 +65,7 @@ class RequestBatches {
   Send send_;
   Limits limits_;
   std::vector<cql::BatchStatement> batch_;
-  std::size_t value_bytes_ = 0;
+  std::size_t mutation_bytes_ = 0;
   std::size_t partitions_ = 0;
   PartitionId last_partition_ = 0;
 };

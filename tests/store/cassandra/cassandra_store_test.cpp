@@ -20,6 +20,8 @@
 #include "sample_observations.hpp"
 #include "stream_contract.hpp"
 #include "store/cassandra/cassandra_store.hpp"
+#include "store/cassandra/observation_columns.hpp"
+#include "store/cassandra/request_batches.hpp"
 #include "store/cassandra/schema.hpp"
 #include "store/store.hpp"
 
@@ -355,6 +357,59 @@ TEST_F(CassandraStore, ACheckpointOverTheServersRequestLimitFailsNamingItsPartit
   found = store_->checkpoint("g", "weather", 3);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->state.size(), 1'000'000u);
+}
+
+
+// The store's batches span partitions within the node's warning thresholds
+// (request_batches.hpp): the node's answers carry no warning. Ten full rows
+// of ten partitions in one batch do draw one, so the check can fail.
+TEST_F(CassandraStore, BatchesGroupedAsTheStoreGroupsThemDrawNoWarningFromTheNode) {
+  namespace columns = cassandra_columns;
+  cql::SessionOptions session_options;
+  session_options.contact_points = {contact_point()};
+  session_options.consistency = cql::Consistency::one;
+  auto session = cql::Session::connect(session_options);
+  ASSERT_TRUE(session.ok()) << session.error().message;
+  std::string markers = "?";
+  for (std::size_t i = 0; i < columns::observation_columns().size(); ++i) markers += ", ?";
+  auto insert = (*session)->prepare("INSERT INTO " + keyspace_ + ".observations (day, " + columns::column_list() +
+                                    ") VALUES (" + markers + ")");
+  ASSERT_TRUE(insert.ok()) << insert.error().message;
+  auto row = [&](std::int64_t city, std::int64_t at) {
+    std::vector<cql::Value> values{columns::day_of(at)};
+    columns::append_values(full_observation(city, at), values, columns::Absent::unset);
+    return cql::BatchStatement{*insert, std::move(values)};
+  };
+
+  std::vector<std::string> warnings;
+  std::size_t batches_sent = 0;
+  std::size_t largest = 0;
+  cassandra_batches::RequestBatches batches([&](std::vector<cql::BatchStatement> statements) {
+    ++batches_sent;
+    largest = std::max(largest, statements.size());
+    auto done = (*session)->batch(std::move(statements));
+    ASSERT_TRUE(done.ok()) << done.error().message;
+    warnings.insert(warnings.end(), done->warnings.begin(), done->warnings.end());
+  });
+  for (std::int64_t city = 1; city <= 60; ++city) {
+    for (std::int64_t i = 0; i < 2; ++i) {
+      batches.add(row(city, kMidnight + i * 600), cassandra_batches::partition_id(0, city, columns::day_of(kMidnight)));
+    }
+  }
+  batches.flush();
+  EXPECT_GT(largest, 2u);  // two rows per partition: batches did span partitions
+  EXPECT_LT(batches_sent, 120u);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  auto stats = store_->stats();
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(stats->observations, 120);
+
+  std::vector<cql::BatchStatement> ten_partitions;
+  for (std::int64_t city = 100; city < 110; ++city) ten_partitions.push_back(row(city, kMidnight));
+  auto big = (*session)->batch(std::move(ten_partitions));
+  ASSERT_TRUE(big.ok()) << big.error().message;
+  ASSERT_FALSE(big->warnings.empty());
+  EXPECT_NE(big->warnings.front().find("exceeding specified threshold"), std::string::npos) << big->warnings.front();
 }
 
 }  // namespace

@@ -8,10 +8,10 @@
 namespace squall::store::cassandra_batches {
 namespace {
 
-// A statement whose values encode to exactly `bytes` (a text value carries
-// a 4-byte length before its characters).
+// A statement that adds exactly `bytes` to a batch's estimated size: one
+// text cell (its characters and 18 bytes) in a row (32 bytes).
 cql::BatchStatement statement_of(std::size_t bytes) {
-  return {nullptr, {std::string(bytes - 4, 'x')}};
+  return {nullptr, {std::string(bytes - 50, 'x')}};
 }
 
 struct Recorder {
@@ -29,53 +29,59 @@ struct Recorder {
 
 TEST(RequestBatches, AStatementThatWouldPassTheByteLimitStartsTheNextBatch) {
   Recorder recorder;
-  auto batches = recorder.batches({.max_value_bytes = 100, .max_partitions = 10});
-  for (PartitionId p = 1; p <= 7; ++p) batches.add(statement_of(30), p);
+  auto batches = recorder.batches({.max_mutation_bytes = 320, .max_partitions = 10});
+  for (PartitionId p = 1; p <= 7; ++p) batches.add(statement_of(100), p);
   batches.flush();
   EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{3, 3, 1}));
 }
 
 TEST(RequestBatches, TheEleventhPartitionStartsTheNextBatch) {
   Recorder recorder;
-  auto batches = recorder.batches({.max_value_bytes = 1'000'000, .max_partitions = 10});
-  for (PartitionId p = 1; p <= 25; ++p) batches.add(statement_of(8), p);
+  auto batches = recorder.batches({.max_mutation_bytes = 1'000'000, .max_partitions = 10});
+  for (PartitionId p = 1; p <= 25; ++p) batches.add(statement_of(50), p);
   batches.flush();
   EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{10, 10, 5}));
 }
 
 TEST(RequestBatches, RowsOfOnePartitionInARowCountAsOnePartition) {
   Recorder recorder;
-  auto batches = recorder.batches({.max_value_bytes = 1'000'000, .max_partitions = 2});
-  for (PartitionId p : {1, 1, 1, 2, 2, 3, 3, 3}) batches.add(statement_of(8), p);
+  auto batches = recorder.batches({.max_mutation_bytes = 1'000'000, .max_partitions = 2});
+  for (PartitionId p : {1, 1, 1, 2, 2, 3, 3, 3}) batches.add(statement_of(50), p);
   batches.flush();
   EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{5, 3}));
 }
 
 TEST(RequestBatches, AStatementOverTheByteLimitGoesAlone) {
   Recorder recorder;
-  auto batches = recorder.batches({.max_value_bytes = 100, .max_partitions = 10});
-  batches.add(statement_of(20), 1);
+  auto batches = recorder.batches({.max_mutation_bytes = 100, .max_partitions = 10});
+  batches.add(statement_of(60), 1);
   batches.add(statement_of(500), 2);
-  batches.add(statement_of(20), 3);
+  batches.add(statement_of(60), 3);
   batches.flush();
   EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{1, 1, 1}));
-  EXPECT_EQ(cql::encoded_size(recorder.sent[1].front().values), 500u);
+  EXPECT_EQ(estimated_mutation_bytes(recorder.sent[1].front().values), 500u);
 }
 
 TEST(RequestBatches, StatementsKeepTheirOrderAndFlushSendsNothingWhenEmpty) {
   Recorder recorder;
-  auto batches = recorder.batches({.max_value_bytes = 40, .max_partitions = 10});
+  auto batches = recorder.batches({.max_mutation_bytes = 200, .max_partitions = 10});
   batches.flush();
   EXPECT_TRUE(recorder.sent.empty());
-  for (std::size_t bytes : {10, 11, 12, 13, 14}) batches.add(statement_of(bytes), bytes);
+  for (std::size_t bytes : {60, 61, 62, 63, 64}) batches.add(statement_of(bytes), bytes);
   batches.flush();
   batches.flush();
   std::vector<std::size_t> order;
   for (const auto& batch : recorder.sent) {
-    for (const auto& statement : batch) order.push_back(cql::encoded_size(statement.values));
+    for (const auto& statement : batch) order.push_back(estimated_mutation_bytes(statement.values));
   }
-  EXPECT_EQ(order, (std::vector<std::size_t>{10, 11, 12, 13, 14}));
+  EXPECT_EQ(order, (std::vector<std::size_t>{60, 61, 62, 63, 64}));
   EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{3, 2}));
+}
+
+TEST(RequestBatches, UnsetValuesAddNothingAndNullsACellWithoutBytes) {
+  const std::vector<cql::Value> values{std::int64_t{4887398}, cql::Null{}, cql::Unset{}, 21.5};
+  // Per row 32; bigint 8 + 18; null 0 + 18; unset nothing; double 8 + 18.
+  EXPECT_EQ(estimated_mutation_bytes(values), 32u + 26u + 18u + 26u);
 }
 
 TEST(RequestBatches, NeighbouringKeysGetDifferentPartitionIds) {
