@@ -280,7 +280,7 @@ class CassandraStore final : public Store {
   // retry the whole batch, which is safe: every write is an upsert).
   Result<void> write(const WriteBatch& batch) override {
     InFlight requests;
-    cassandra_batches::RequestBatches batches(
+    RequestBatches batches(
         [&](std::vector<cql::BatchStatement> statements) { send(std::move(statements), requests); });
     const auto rows = by_partition(batch.observations);
     write_observations(rows, batch.late_records, batches);
@@ -431,7 +431,7 @@ class CassandraStore final : public Store {
   }
 
  private:
-  // One statement goes as itself: a batch of one costs the node more.
+  // One statement goes as itself, not wrapped in a batch.
   void send(std::vector<cql::BatchStatement> statements, InFlight& requests) {
     if (statements.size() == 1) {
       cql::BatchStatement& only = statements.front();
