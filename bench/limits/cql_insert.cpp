@@ -34,12 +34,6 @@ namespace {
 
 using namespace squall;
 
-std::string markers(std::size_t count) {
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
-  return out;
-}
-
 std::vector<cql::Value> row_values(const Observation& o, store::cassandra_columns::Absent absent) {
   namespace columns = store::cassandra_columns;
   std::vector<cql::Value> values;
@@ -104,8 +98,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cql_insert: %s\n", session.error().message.c_str());
     return 1;
   }
-  auto insert = (*session)->prepare("INSERT INTO " + keyspace + ".observations (day, " + columns::column_list() +
-                                    ") VALUES (" + markers(columns::observation_columns().size() + 1) + ")");
+  auto insert = (*session)->prepare(columns::insert_observation_cql(keyspace));
   if (!insert) {
     std::fprintf(stderr, "cql_insert: %s\n", insert.error().message.c_str());
     return 1;
@@ -127,11 +120,7 @@ int main(int argc, char** argv) {
     if (!batch.empty()) send((*session)->batch_async(std::exchange(batch, {}), cql::idempotent_options()));
   };
   store::cassandra_batches::RequestBatches store_batches([&](std::vector<cql::BatchStatement> statements) {
-    if (statements.size() > 1) {
-      send((*session)->batch_async(std::move(statements), cql::idempotent_options()));
-    } else {
-      send((*session)->execute_async(*insert, std::move(statements.front().values), cql::idempotent_options()));
-    }
+    send(store::cassandra_batches::send(**session, std::move(statements)));
   });
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto day = columns::day_of(rows[i].observed_at);

@@ -88,12 +88,6 @@ struct Statements {
   cassandra_stream::Statements stream;
 };
 
-std::string markers(std::size_t count) {
-  std::string text;
-  for (std::size_t i = 0; i < count; ++i) text += i == 0 ? "?" : ", ?";
-  return text;
-}
-
 // The node refusing a statement squall built for its own tables (Invalid, or
 // a request over the node's limits) is no mistake in squall's settings: the
 // tables were changed by hand or a limit was reached, and the command's hint
@@ -114,11 +108,10 @@ Result<Statements> prepare_statements(cql::Session& session, const std::string& 
     return {};
   };
   Statements s;
-  SQUALL_TRY(prepare("INSERT INTO " + ks + "observations (day, " + columns + ") VALUES (" +
-                         markers(column_count + 1) + ")",
-                     s.insert_observation));
+  SQUALL_TRY(prepare(cassandra_columns::insert_observation_cql(keyspace), s.insert_observation));
   SQUALL_TRY(prepare("INSERT INTO " + ks + "observation_days (city_id, day) VALUES (?, ?)", s.insert_day));
-  SQUALL_TRY(prepare("INSERT INTO " + ks + "latest_by_city (" + columns + ") VALUES (" + markers(column_count) +
+  SQUALL_TRY(prepare("INSERT INTO " + ks + "latest_by_city (" + columns + ") VALUES (" +
+                         cassandra_columns::bind_markers(column_count) +
                          ") USING TIMESTAMP ?",
                      s.upsert_latest));
   SQUALL_TRY(prepare("INSERT INTO " + ks +
@@ -280,8 +273,9 @@ class CassandraStore final : public Store {
   // retry the whole batch, which is safe: every write is an upsert).
   Result<void> write(const WriteBatch& batch) override {
     InFlight requests;
-    RequestBatches batches(
-        [&](std::vector<cql::BatchStatement> statements) { send(std::move(statements), requests); });
+    RequestBatches batches([&](std::vector<cql::BatchStatement> statements) {
+      requests.add(cassandra_batches::send(*session_, std::move(statements)));
+    });
     const auto rows = by_partition(batch.observations);
     write_observations(rows, batch.late_records, batches);
     write_days(rows, batches);
@@ -431,16 +425,6 @@ class CassandraStore final : public Store {
   }
 
  private:
-  // One statement goes as itself, not wrapped in a batch.
-  void send(std::vector<cql::BatchStatement> statements, InFlight& requests) {
-    if (statements.size() == 1) {
-      cql::BatchStatement& only = statements.front();
-      requests.add(session_->execute_async(only.statement, std::move(only.values), cql::idempotent_options()));
-      return;
-    }
-    requests.add(session_->batch_async(std::move(statements), cql::idempotent_options()));
-  }
-
   // An observation's absent fields are left unset (no tombstones): the row is
   // new to the store, or the same report again on a replay. A late one may
   // be a second report of a row stored already, so it binds them as null and

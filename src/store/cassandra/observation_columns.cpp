@@ -154,6 +154,17 @@ std::string column_list() {
   return list;
 }
 
+std::string bind_markers(std::size_t count) {
+  std::string text;
+  for (std::size_t i = 0; i < count; ++i) text += i == 0 ? "?" : ", ?";
+  return text;
+}
+
+std::string insert_observation_cql(const std::string& keyspace) {
+  return "INSERT INTO " + keyspace + ".observations (day, " + column_list() + ") VALUES (" +
+         bind_markers(kValueCount + 1) + ")";
+}
+
 std::int32_t day_of(std::int64_t unix_seconds) {
   constexpr std::int64_t kDay = 86400;
   std::int64_t day = unix_seconds / kDay;

@@ -31,6 +31,13 @@ std::vector<Column> observation_columns();
 // "city_id, city, ..., source": the column list for INSERT and SELECT.
 std::string column_list();
 
+// "?, ?, ...": `count` bind markers.
+std::string bind_markers(std::size_t count);
+
+// The INSERT of one row of `keyspace`.observations: its day, then the
+// values of append_values().
+std::string insert_observation_cql(const std::string& keyspace);
+
 // Days since 1970-01-01 UTC (rounding towards the past), clamped to int's
 // range: the `day` of an observations partition.
 std::int32_t day_of(std::int64_t unix_seconds);

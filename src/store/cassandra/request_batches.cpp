@@ -30,6 +30,14 @@ std::size_t estimated_mutation_bytes(std::span<const cql::Value> values) {
   return bytes;
 }
 
+std::future<Result<cql::QueryResult>> send(cql::Session& session, std::vector<cql::BatchStatement> statements) {
+  if (statements.size() == 1) {
+    cql::BatchStatement& only = statements.front();
+    return session.execute_async(only.statement, std::move(only.values), cql::idempotent_options());
+  }
+  return session.batch_async(std::move(statements), cql::idempotent_options());
+}
+
 RequestBatches::RequestBatches(Send send, Limits limits) : send_(std::move(send)), limits_(limits) {}
 
 void RequestBatches::add(cql::BatchStatement statement, PartitionId partition) {

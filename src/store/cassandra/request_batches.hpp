@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <span>
 #include <vector>
 
@@ -49,6 +50,10 @@ using PartitionId = std::uint64_t;
 
 // Mixes the parts of a partition's identity into one PartitionId.
 PartitionId partition_id(std::uint64_t table, std::int64_t first, std::int64_t second = 0);
+
+// Sends one batch RequestBatches made, idempotent: a lone statement as
+// itself, not wrapped in a batch; more as an unlogged batch.
+std::future<Result<cql::QueryResult>> send(cql::Session& session, std::vector<cql::BatchStatement> statements);
 
 class RequestBatches {
  public:

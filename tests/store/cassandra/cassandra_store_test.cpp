@@ -370,10 +370,7 @@ TEST_F(CassandraStore, BatchesGroupedAsTheStoreGroupsThemDrawNoWarningFromTheNod
   session_options.consistency = cql::Consistency::one;
   auto session = cql::Session::connect(session_options);
   ASSERT_TRUE(session.ok()) << session.error().message;
-  std::string markers = "?";
-  for (std::size_t i = 0; i < columns::observation_columns().size(); ++i) markers += ", ?";
-  auto insert = (*session)->prepare("INSERT INTO " + keyspace_ + ".observations (day, " + columns::column_list() +
-                                    ") VALUES (" + markers + ")");
+  auto insert = (*session)->prepare(columns::insert_observation_cql(keyspace_));
   ASSERT_TRUE(insert.ok()) << insert.error().message;
   auto row = [&](std::int64_t city, std::int64_t at) {
     std::vector<cql::Value> values{columns::day_of(at)};
