@@ -60,7 +60,9 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"processor.group", "squall-processor", "consumer group of the processor"},
     {"processor.batch_max_records", "10000", "records per micro-batch at most"},
     {"processor.batch_max_wait", "200ms", "a micro-batch closes this long after its first record"},
-    {"processor.checkpoint_interval", "2s", "checkpoint window state and commit offsets at most this often"},
+    {"processor.checkpoint_interval", "auto", "while behind, checkpoint window state and commit offsets this "
+                                                "often (auto: 2s on SQLite, 10s on Cassandra); once caught up, "
+                                                "every 250ms"},
     {"windows.sizes", "1h,1d", "event-time tumbling window sizes per city, e.g. 10m,1h,1d"},
     {"windows.allowed_lateness", "10m", "a record this far behind its partition's newest event time still counts"},
     {"windows.idle_timeout", "1m", "a partition silent this long closes its windows as far as the slowest active one"},

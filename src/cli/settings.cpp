@@ -155,6 +155,16 @@ Result<void> resolve_windows(const Config& config, processor::WindowOptions& win
   return {};
 }
 
+// "auto" leaves the interval to the store backend, which knows what a checkpoint costs it.
+Result<std::int64_t> checkpoint_interval_ms(const Config& config, const store::StoreOptions& store) {
+  constexpr std::string_view key = "processor.checkpoint_interval";
+  if (config.text(key) == "auto") return store::default_checkpoint_interval_ms(store);
+  if (auto interval = config.duration_ms(key, 0)) return *interval;
+  return make_error(Errc::invalid_argument, "invalid config key " + std::string(key) + " (from " + config.origin(key) +
+                                                "): expected auto or a duration such as 500ms, 10s, got '" +
+                                                config.text(key) + "'");
+}
+
 Result<void> resolve_processing(const Config& config, Settings& s) {
   s.group = config.text("processor.group");
   std::int64_t batch = 0;
@@ -181,7 +191,7 @@ Result<void> resolve_processing(const Config& config, Settings& s) {
   }
   s.processor.alert_rules = std::move(rules).value();
   s.processor.group = s.group;
-  SQUALL_ASSIGN(s.processor.checkpoint_interval_ms, config.duration_ms("processor.checkpoint_interval", 0));
+  SQUALL_ASSIGN(s.processor.checkpoint_interval_ms, checkpoint_interval_ms(config, s.store));
   SQUALL_TRY(resolve_windows(config, s.processor.windows));
   s.processor.default_units = s.units;
 

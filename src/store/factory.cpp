@@ -28,6 +28,10 @@ std::optional<OptionProblem> check_options(const StoreOptions& options) {
   return OptionProblem{StoreField::url, unsupported_url(options.url)};
 }
 
+std::int64_t default_checkpoint_interval_ms(const StoreOptions& options) {
+  return is_cassandra_url(options.url) ? 10'000 : 2'000;
+}
+
 Result<void> create_schema(const StoreOptions& options) {
   if (is_cassandra_url(options.url)) return create_cassandra_schema(options);
   auto opened = open_store(options);

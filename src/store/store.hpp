@@ -190,6 +190,17 @@ struct OptionProblem {
 // settings fail at start-up rather than on first use.
 std::optional<OptionProblem> check_options(const StoreOptions& options);
 
+// How often the processor checkpoints while it is behind, for a
+// processor.checkpoint_interval of "auto" (once caught up it checkpoints
+// every 250 ms whatever this is). Each checkpoint rewrites every window
+// changed since the last one, the latest row of every city seen and each
+// partition's window state. SQLite does that inside the batch's own
+// transaction; a Cassandra node pays for every partition written, and
+// catching up a backlog went 7-45 % faster at 10 s than at 2 s, while on
+// SQLite 10 s bought nothing and held more windows in memory
+// (docs/BENCHMARKS.md, "Twelfth session").
+std::int64_t default_checkpoint_interval_ms(const StoreOptions& options);
+
 // `squall schema create|check`. The SQLite store creates its schema when it
 // opens, so create opens it; on Cassandra, create makes the keyspace and
 // tables that are missing (nothing else changes) and check compares the

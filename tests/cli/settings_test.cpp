@@ -150,6 +150,23 @@ TEST(Settings, WindowSizesAndLatenessReachTheProcessor) {
   EXPECT_NE(twice.error().message.find("listed twice"), std::string::npos);
 }
 
+TEST(Settings, CheckpointIntervalAutoFollowsTheStoreAndAnExplicitOneWins) {
+  auto sqlite = settings_from({});
+  ASSERT_TRUE(sqlite.ok()) << sqlite.error().message;
+  EXPECT_EQ(sqlite->processor.checkpoint_interval_ms, 2'000);
+  auto cassandra = settings_from({{"store.url", "cassandra://127.0.0.1:9042"}});
+  ASSERT_TRUE(cassandra.ok()) << cassandra.error().message;
+  EXPECT_EQ(cassandra->processor.checkpoint_interval_ms, 10'000);
+  auto chosen = settings_from({{"store.url", "cassandra://127.0.0.1:9042"}},
+                              {"SQUALL_PROCESSOR_CHECKPOINT_INTERVAL=500ms"});
+  ASSERT_TRUE(chosen.ok()) << chosen.error().message;
+  EXPECT_EQ(chosen->processor.checkpoint_interval_ms, 500);
+  auto bad = settings_from({{"processor.checkpoint_interval", "often"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "invalid config key processor.checkpoint_interval (from flag): expected auto or a "
+                                 "duration such as 500ms, 10s, got 'often'");
+}
+
 TEST(Settings, SqliteStoreIgnoresCassandraOnlyKeys) {
   auto s = settings_from({{"store.consistency", "MOST"}});
   EXPECT_TRUE(s.ok()) << s.error().message;
