@@ -38,13 +38,17 @@ def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
     process = ["process", "--data-dir", data_dir, *log, *store, "--group", f"g-{suffix}", "--batch-max-records", 1000,
                "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=1000"]
 
+    # Each run lasts a few seconds, less than the default interval on Cassandra (10 s), so checkpoints every
+    # 500 ms make each restart resume from one; the clean run below keeps the default and must build the same windows.
+    killed_env = {**RULES, "SQUALL_PROCESSOR_CHECKPOINT_INTERVAL": "500ms"}
+
     # Killed with SIGKILL at several random points, restarted each time.
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     kill_points = sorted(rng.randint(total // 10, total * 6 // 10) for _ in range(3))
     mid_stream = 0  # kills that landed before everything was stored
     for point in kill_points:
-        processor = start(*process, env=RULES)
+        processor = start(*process, env=killed_env)
         try:
             wait_until(lambda: stored(store) >= point, timeout_s=300, interval_s=0.2,
                        what=f"{point} observations in Cassandra")
@@ -53,7 +57,7 @@ def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
         mid_stream += stored(store) < total
     assert mid_stream >= 2, f"only {mid_stream} kill(s) landed mid-stream (points {kill_points}, seed {seed})"
 
-    squall(*process, "--exit-when-drained", env=RULES)
+    squall(*process, "--exit-when-drained", env=killed_env)
     stats = json.loads(squall("query", "stats", *store, "--format", "json").stdout)
     assert stats["observations"] == total
     assert stats["cities"] == cities
