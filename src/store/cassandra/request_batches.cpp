@@ -1,5 +1,6 @@
 #include "store/cassandra/request_batches.hpp"
 
+#include <iterator>
 #include <utility>
 #include <variant>
 
@@ -42,21 +43,37 @@ RequestBatches::RequestBatches(Send send, Limits limits) : send_(std::move(send)
 
 void RequestBatches::add(cql::BatchStatement statement, PartitionId partition) {
   const std::size_t bytes = estimated_mutation_bytes(statement.values);
-  const bool new_partition = batch_.empty() || partition != last_partition_;
-  const bool over_bytes = mutation_bytes_ + bytes > limits_.max_mutation_bytes;
-  const bool over_partitions = new_partition && partitions_ == limits_.max_partitions;
-  if (!batch_.empty() && (over_bytes || over_partitions)) flush();
-  if (batch_.empty() || partition != last_partition_) ++partitions_;
-  last_partition_ = partition;
-  mutation_bytes_ += bytes;
-  batch_.push_back(std::move(statement));
+  if (!partition_.empty() && partition != partition_id_) {
+    place_partition();
+  } else if (!partition_.empty() && partition_bytes_ + bytes > limits_.max_partition_bytes) {
+    // A request's worth of this partition: the rest must not join it in the same batch.
+    place_partition();
+    send_batch();
+  }
+  partition_id_ = partition;
+  partition_bytes_ += bytes;
+  partition_.push_back(std::move(statement));
+}
+
+void RequestBatches::place_partition() {
+  const bool fits = batch_bytes_ + partition_bytes_ <= limits_.max_mutation_bytes &&
+                    batch_partitions_ < limits_.max_partitions;
+  if (!batch_.empty() && !fits) send_batch();
+  std::move(partition_.begin(), partition_.end(), std::back_inserter(batch_));
+  batch_bytes_ += std::exchange(partition_bytes_, 0);
+  ++batch_partitions_;
+  partition_.clear();
+}
+
+void RequestBatches::send_batch() {
+  send_(std::exchange(batch_, {}));
+  batch_bytes_ = 0;
+  batch_partitions_ = 0;
 }
 
 void RequestBatches::flush() {
-  if (batch_.empty()) return;
-  send_(std::exchange(batch_, {}));
-  mutation_bytes_ = 0;
-  partitions_ = 0;
+  if (!partition_.empty()) place_partition();
+  if (!batch_.empty()) send_batch();
 }
 
 }  // namespace squall::store::cassandra_batches

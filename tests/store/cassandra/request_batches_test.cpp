@@ -51,6 +51,32 @@ TEST(RequestBatches, RowsOfOnePartitionInARowCountAsOnePartition) {
   EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{5, 3}));
 }
 
+TEST(RequestBatches, APartitionThatWouldPassTheByteLimitMovesWholeToTheNextBatch) {
+  Recorder recorder;
+  auto batches = recorder.batches({.max_mutation_bytes = 320, .max_partitions = 10});
+  for (PartitionId p : {1, 1, 2, 2}) batches.add(statement_of(100), p);
+  batches.flush();
+  EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{2, 2}));
+}
+
+TEST(RequestBatches, APartitionOverTheByteLimitGoesAloneAndWhole) {
+  Recorder recorder;
+  auto batches = recorder.batches({.max_mutation_bytes = 320, .max_partitions = 10});
+  batches.add(statement_of(100), 1);
+  for (int row = 0; row < 6; ++row) batches.add(statement_of(100), 2);
+  batches.add(statement_of(100), 3);
+  batches.flush();
+  EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{1, 6, 1}));
+}
+
+TEST(RequestBatches, APartitionOverItsOwnLimitGoesInSeveralRequests) {
+  Recorder recorder;
+  auto batches = recorder.batches({.max_mutation_bytes = 320, .max_partitions = 10, .max_partition_bytes = 250});
+  for (int row = 0; row < 5; ++row) batches.add(statement_of(100), 1);
+  batches.flush();
+  EXPECT_EQ(recorder.sizes(), (std::vector<std::size_t>{2, 2, 1}));
+}
+
 TEST(RequestBatches, AStatementOverTheByteLimitGoesAlone) {
   Recorder recorder;
   auto batches = recorder.batches({.max_mutation_bytes = 100, .max_partitions = 10});
