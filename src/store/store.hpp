@@ -196,9 +196,9 @@ std::optional<OptionProblem> check_options(const StoreOptions& options);
 // changed since the last one, the latest row of every city seen and each
 // partition's window state. SQLite does that inside the batch's own
 // transaction; a Cassandra node pays for every partition written, and
-// catching up a backlog went 7-45 % faster at 10 s than at 2 s, while on
-// SQLite 10 s bought nothing and held more windows in memory
-// (docs/BENCHMARKS.md, "Twelfth session").
+// catching up a backlog went 9-25 % faster at 10 s than at 2 s over 2 000
+// cities and 67-115 % over 10 000, while on SQLite 10 s bought nothing and
+// held more windows in memory (docs/BENCHMARKS.md, "Twelfth session").
 std::int64_t default_checkpoint_interval_ms(const StoreOptions& options);
 
 // `squall schema create|check`. The SQLite store creates its schema when it

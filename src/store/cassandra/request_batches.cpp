@@ -46,9 +46,8 @@ void RequestBatches::add(cql::BatchStatement statement, PartitionId partition) {
   if (!partition_.empty() && partition != partition_id_) {
     place_partition();
   } else if (!partition_.empty() && partition_bytes_ + bytes > limits_.max_partition_bytes) {
-    // A request's worth of this partition: the rest must not join it in the same batch.
     place_partition();
-    send_batch();
+    send_batch();  // a request's worth of this partition: the rest must not join it
   }
   partition_id_ = partition;
   partition_bytes_ += bytes;
