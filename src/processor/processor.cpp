@@ -1,6 +1,7 @@
 #include "processor/processor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <future>
@@ -142,7 +143,18 @@ metrics::Families collect_metrics(const ProcessorCounters& c) {
 
 namespace {
 
+// Caught up, checkpoints come at most every 250 ms (how far windows and the
+// latest view trail a live stream), and no more often than keeps the writes
+// that carry them to about a fifth of the time: a checkpoint rewrites every
+// city seen since the last one, and where those rows cost a slow write, a
+// checkpoint every 250 ms would take the store more work than the
+// observations themselves.
 constexpr std::int64_t kCaughtUpCheckpointSpacingMs = 250;
+constexpr std::int64_t kCheckpointWriteShare = 5;
+
+std::int64_t caught_up_checkpoint_spacing_ms(std::int64_t checkpoint_write_ms) {
+  return std::max(kCaughtUpCheckpointSpacingMs, kCheckpointWriteShare * checkpoint_write_ms);
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -217,6 +229,9 @@ struct Processor::Impl {
   std::map<log::TopicPartition, PartitionProgress> progress;
   std::int64_t last_checkpoint_ms = steady_now_ms();
   bool checkpointed = false;  // since this processor started
+  // How long the last batch that carried a checkpoint took to write; set by
+  // the writer, which may be the second thread.
+  std::atomic<std::int64_t> checkpoint_write_ms{0};
   // Reused across batches (the two outputs swap) so steady-state batches do
   // not allocate.
   BatchOutput out;
@@ -582,8 +597,10 @@ Result<std::int64_t> Processor::Impl::write(std::stop_token stop, BatchOutput& o
   const std::int64_t started_ms = steady_now_ms();
   const std::int64_t retries_before = counters.sink_retries.load(std::memory_order_relaxed);
   SQUALL_TRY(write_sinks(stop, output));
-  if (counters.sink_retries.load(std::memory_order_relaxed) == retries_before) return 0;
-  return steady_now_ms() - started_ms;
+  const std::int64_t took_ms = steady_now_ms() - started_ms;
+  if (counters.sink_retries.load(std::memory_order_relaxed) != retries_before) return took_ms;
+  if (!output.checkpoints.empty()) checkpoint_write_ms.store(took_ms, std::memory_order_relaxed);
+  return 0;
 }
 
 Result<void> Processor::Impl::write_sinks(std::stop_token stop, BatchOutput& output) {
@@ -750,7 +767,9 @@ Result<BatchOutcome> Processor::Impl::step(std::stop_token stop, bool overlap) {
   // trickle every batch is caught up: spacing those checkpoints keeps a slow
   // stream from encoding the whole window state a hundred times a second.
   const std::int64_t since_checkpoint = steady_now_ms() - last_checkpoint_ms;
-  const std::int64_t caught_up_spacing = std::min(options.checkpoint_interval_ms, kCaughtUpCheckpointSpacingMs);
+  const std::int64_t caught_up_spacing =
+      std::min(options.checkpoint_interval_ms,
+               caught_up_checkpoint_spacing_ms(checkpoint_write_ms.load(std::memory_order_relaxed)));
   const bool checkpoint_due =
       dirty && (stop.stop_requested() || since_checkpoint >= options.checkpoint_interval_ms ||
                 (*caught_up && (!checkpointed || since_checkpoint >= caught_up_spacing)));

@@ -89,7 +89,9 @@ struct FakeStore : store::Store {
   std::vector<std::vector<Observation>> latest_written;  // the candidates of each write
   std::map<std::pair<std::string, std::int32_t>, store::Checkpoint> checkpoints;
   std::deque<Error> failures;  // returned by the next write() calls, in order
+  std::chrono::milliseconds checkpoint_write_time{0};  // how long a write that carries a checkpoint takes
   Result<void> write(const store::WriteBatch& batch) override {
+    if (!batch.checkpoints.empty()) std::this_thread::sleep_for(checkpoint_write_time);
     if (!failures.empty()) {
       Error e = failures.front();
       failures.pop_front();
@@ -467,6 +469,27 @@ TEST_F(ProcessorTest, CaughtUpCheckpointsAreSpacedAtATrickle) {
   EXPECT_EQ(store.observations.size(), 5u);
   ASSERT_GE(consumer.commits.size(), 1u) << "the first caught-up batch checkpoints and commits";
   EXPECT_LT(consumer.commits.size(), 5u);
+}
+
+// Where a checkpoint makes a write slow, checkpoints every 250 ms would keep
+// the store busy with them; caught up, they are spaced five times as far
+// apart as such a write took (a second here gives 5 s, far from the 0.25 s
+// floor, so a stalled machine cannot blur the two).
+TEST_F(ProcessorTest, CaughtUpCheckpointsAreSpacedFurtherWhenTheyAreSlowToWrite) {
+  store.checkpoint_write_time = std::chrono::seconds(1);
+  ProcessorOptions options;
+  options.checkpoint_interval_ms = 3'600'000;
+  auto processor = make(options);
+  consumer.pending.push_back(consumed(0, 0, payload(1, 1700000000)));
+  ASSERT_TRUE(processor.run_batch({}).ok());
+  ASSERT_EQ(consumer.commits.size(), 1u) << "the first caught-up batch checkpoints at once";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past 250 ms, well before 5 s
+  consumer.pending.push_back(consumed(0, 1, payload(1, 1700000600)));
+  auto outcome = processor.run_batch({});
+  ASSERT_TRUE(outcome.ok());
+  ASSERT_TRUE(outcome->caught_up);
+  EXPECT_EQ(store.observations.size(), 2u) << "observations are written with every batch";
+  EXPECT_EQ(consumer.commits.size(), 1u) << "no second checkpoint within five times the slow write";
 }
 
 TEST_F(ProcessorTest, RunExitsOnceDrainedAndCaughtUp) {
