@@ -62,7 +62,7 @@ constexpr std::array kKeys = std::to_array<KeySpec>({
     {"processor.batch_max_wait", "200ms", "a micro-batch closes this long after its first record"},
     {"processor.checkpoint_interval", "auto", "while behind, checkpoint window state and commit offsets this "
                                                 "often (auto: 2s on SQLite, 10s on Cassandra); once caught up, "
-                                                "every 250ms"},
+                                                "every 250ms or 5x the last checkpoint's write time"},
     {"windows.sizes", "1h,1d", "event-time tumbling window sizes per city, e.g. 10m,1h,1d"},
     {"windows.allowed_lateness", "10m", "a record this far behind its partition's newest event time still counts"},
     {"windows.idle_timeout", "1m", "a partition silent this long closes its windows as far as the slowest active one"},

@@ -192,7 +192,8 @@ std::optional<OptionProblem> check_options(const StoreOptions& options);
 
 // How often the processor checkpoints while it is behind, for a
 // processor.checkpoint_interval of "auto" (once caught up it checkpoints
-// every 250 ms whatever this is). Each checkpoint rewrites every window
+// every 250 ms, or less often where checkpoints are slow to write, whatever
+// this is). Each checkpoint rewrites every window
 // changed since the last one, the latest row of every city seen and each
 // partition's window state. SQLite does that inside the batch's own
 // transaction; a Cassandra node pays for every partition written, and
