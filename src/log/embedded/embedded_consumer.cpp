@@ -64,7 +64,7 @@ class EmbeddedConsumer final : public Consumer {
     for (const auto& [where, index] : index_) partitions.push_back(where);
     return partitions;
   }
-  bool may_revoke_partitions() const override { return false; }
+  void before_revoke(std::function<void()>) override {}  // nothing is ever revoked here
 
  private:
   Result<void> refresh(bool at_open);

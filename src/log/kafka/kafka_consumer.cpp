@@ -85,7 +85,9 @@ class GroupConsumer final : public Consumer {
   Result<std::vector<PartitionLag>> lag() override;
   Result<std::int64_t> group_lag() override;
   std::vector<TopicPartition> assignment() const override;
-  bool may_revoke_partitions() const override { return true; }
+  void before_revoke(std::function<void()> wait_for_writes) override {
+    assignment_.before_revoke(std::move(wait_for_writes));
+  }
 
  private:
   void await_first_assignment();
