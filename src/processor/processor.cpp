@@ -680,9 +680,10 @@ Result<void> Processor::Impl::settle(std::stop_token stop) {
   return commit(stop, writing);
 }
 
-// Waits for the batch being written, if any, without committing it: inside
-// a rebalance callback, where a commit would re-enter the consumer, before it gives partitions
-// up. The next settle() commits what is still assigned and reports errors.
+// Waits for the batch being written, if any, without committing it: this
+// runs inside the consumer's rebalance callback, before it gives partitions
+// up, where a commit would re-enter the consumer. The next settle() commits
+// what is still assigned and reports the write's errors.
 void Processor::Impl::await_write() {
   if (written.valid()) written.wait();
 }

@@ -32,7 +32,9 @@ def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
     log = ["--log", f"kafka://{BROKER}", "--topic", f"weather-dist-{suffix}"]
     store = ["--store", f"cassandra://{NODE}", "--keyspace", f"e2e_dist_{suffix}"]
     total, cities = 30_000, 300
-    squall("ingest", "--data-dir", data_dir, *log, "--cities", cities, "--rate", 0, "--max-events", total)
+    # Paced, so the stream outlasts the kills below: a processor reading a backlog can store the rest of it
+    # between a kill point being seen and the kill, and a kill after the end tests no recovery.
+    producer = start("ingest", "--data-dir", data_dir, *log, "--cities", cities, "--rate", 1000, "--max-events", total)
     # The restarted processor gets the partitions once the broker has given up on the killed member:
     # a short session timeout keeps that wait short.
     process = ["process", "--data-dir", data_dir, *log, *store, "--group", f"g-{suffix}", "--batch-max-records", 1000,
@@ -47,14 +49,19 @@ def test_kafka_to_cassandra_survives_a_killed_processor(data_dir):
     rng = random.Random(seed)
     kill_points = sorted(rng.randint(total // 10, total * 6 // 10) for _ in range(3))
     mid_stream = 0  # kills that landed before everything was stored
-    for point in kill_points:
-        processor = start(*process, env=killed_env)
-        try:
-            wait_until(lambda: stored(store) >= point, timeout_s=300, interval_s=0.2,
-                       what=f"{point} observations in Cassandra")
-        finally:
-            kill_hard(processor)
-        mid_stream += stored(store) < total
+    try:
+        for point in kill_points:
+            processor = start(*process, env=killed_env)
+            try:
+                wait_until(lambda: stored(store) >= point, timeout_s=300, interval_s=0.2,
+                           what=f"{point} observations in Cassandra")
+            finally:
+                kill_hard(processor)
+            mid_stream += stored(store) < total
+        assert producer.wait(timeout=300) == 0, producer.err_text()
+    finally:
+        if producer.poll() is None:
+            kill_hard(producer)
     assert mid_stream >= 2, f"only {mid_stream} kill(s) landed mid-stream (points {kill_points}, seed {seed})"
 
     squall(*process, "--exit-when-drained", env=killed_env)
