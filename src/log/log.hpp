@@ -6,7 +6,6 @@
 // Apache Kafka. Keep it narrow: produce, poll a batch, commit.
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -133,13 +132,12 @@ class Consumer {
   // the embedded log, its share of the group on Kafka (it changes when the
   // group rebalances, as seen by the latest poll()).
   virtual std::vector<TopicPartition> assignment() const = 0;
-  // What must happen before a poll() or commit() takes partitions away (a
-  // group rebalance on Kafka; never on the embedded log, whose one consumer
-  // per group reads every partition): the processor waits there for the
-  // batch it is still writing, which would otherwise land after a revoked
-  // partition's next owner resumed it. Called on the thread inside poll() or
-  // commit(); an empty function removes it.
-  virtual void before_revoke(std::function<void()> wait_for_writes) = 0;
+  // Whether a poll() may take a partition away (a group rebalance on Kafka;
+  // never on the embedded log, whose one consumer per group reads every
+  // partition). Work still being written for a revoked partition would land
+  // after its next owner resumed it, so the processor overlaps a batch's
+  // writes with the next poll only when this is false.
+  virtual bool may_revoke_partitions() const = 0;
 };
 
 // Kafka's default partitioner: murmur2 of the key bytes, sign bit cleared,

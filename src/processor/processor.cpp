@@ -254,7 +254,7 @@ struct Processor::Impl {
   std::map<log::TopicPartition, prometheus::Gauge*> lag_gauges;
   metrics::HistogramBatch latencies{metrics::latency_buckets()};
   // The batch whose sinks a second thread writes while this one polls and
-  // transforms the next (in run(); a revocation waits for it); the
+  // transforms the next (only where no poll can revoke a partition); the
   // writer's result is the time it stalled on failing sinks.
   BatchOutput writing;
   std::future<Result<std::int64_t>> written;
@@ -279,7 +279,6 @@ struct Processor::Impl {
   Result<void> write_sinks(std::stop_token stop, BatchOutput& output);
   Result<void> commit(std::stop_token stop, const BatchOutput& output);
   Result<void> settle(std::stop_token stop);
-  void await_write();
   void refresh_lag(bool caught_up);
   void set_partition_lag(std::span<const log::PartitionLag> lags);
   void count_committed(const BatchOutput& output);
@@ -680,14 +679,6 @@ Result<void> Processor::Impl::settle(std::stop_token stop) {
   return commit(stop, writing);
 }
 
-// Waits for the batch being written, if any, without committing it: this
-// runs inside the consumer's rebalance callback, before it gives partitions
-// up, where a commit would re-enter the consumer. The next settle() commits
-// what is still assigned and reports the write's errors.
-void Processor::Impl::await_write() {
-  if (written.valid()) written.wait();
-}
-
 // Lag is for people and metrics, not for correctness: asking the log for it
 // costs a broker round trip on Kafka, so it is measured at most once a second
 // rather than after every batch. A caught-up batch knows its lag is zero.
@@ -828,25 +819,22 @@ Processor::Processor(log::Consumer& consumer, log::Producer& producer, store::St
                      store::CsvBackup* csv, ProcessorOptions options)
     : impl_(std::make_unique<Impl>(consumer, producer, store, csv, std::move(options), counters_)) {
   add_sink_series(counters_, csv != nullptr);
-  // A batch written beside the next poll must land before that poll gives
-  // any partition away: its next owner resumes from the store's checkpoint,
-  // and rows written after that would overwrite newer ones.
-  consumer.before_revoke([impl = impl_.get()] { impl->await_write(); });
 }
 
-Processor::~Processor() { impl_->consumer.before_revoke({}); }
+Processor::~Processor() = default;
 
 Result<BatchOutcome> Processor::run_batch(std::stop_token stop) { return impl_->step(stop, false); }
 
 Result<void> Processor::run(std::stop_token stop, const std::function<bool()>& drained) {
-  // A batch is written while the next one is read and transformed: the
-  // store write is the larger half of the work, and this puts it on the
-  // second core (a poll that revokes partitions first waits for the write).
+  // Where no poll can revoke a partition, a batch is written while the next
+  // one is read and transformed: the store write is the larger half of the
+  // work, and this puts it on the second core.
+  const bool overlap = !impl_->consumer.may_revoke_partitions();
   while (!stop.stop_requested()) {
     // Read the upstream flag before polling: if the source had finished then
     // and this batch still finds the log caught up, nothing can follow.
     const bool upstream_done = drained && drained();
-    auto outcome = impl_->step(stop, true);
+    auto outcome = impl_->step(stop, overlap);
     if (!outcome) {
       // The batch in flight, if any, still lands (or fails) before returning;
       // the first error is the one to report.

@@ -46,10 +46,6 @@ struct FakeConsumer : log::Consumer {
   std::deque<log::ConsumedRecord> pending;
   std::vector<std::vector<log::CommitPosition>> commits;
   Result<log::PollResult> poll(std::size_t max_records, int) override {
-    if (polls++ == revoke_at_poll && wait_for_writes) {
-      wait_for_writes();  // as librdkafka's rebalance callback does inside a poll
-      if (on_revoke) on_revoke();
-    }
     log::PollResult result;
     while (!pending.empty() && result.records.size() < max_records) {
       result.records.push_back(pending.front());
@@ -68,13 +64,10 @@ struct FakeConsumer : log::Consumer {
   }
   Result<std::int64_t> group_lag() override { return static_cast<std::int64_t>(pending.size()); }
   std::vector<log::TopicPartition> assignment() const override { return assigned; }
-  void before_revoke(std::function<void()> hook) override { wait_for_writes = std::move(hook); }
+  bool may_revoke_partitions() const override { return revokes; }
   std::vector<log::TopicPartition> assigned;  // empty: the processor learns partitions from records
+  bool revokes = true;                        // like Kafka: run() writes each batch before the next poll
   std::function<void()> on_commit;
-  std::function<void()> wait_for_writes;  // what the processor registered
-  int polls = 0;
-  int revoke_at_poll = -1;  // this poll (counting from 0) revokes, after the registered wait
-  std::function<void()> on_revoke;
 };
 
 struct FakeProducer : log::Producer {
@@ -518,11 +511,12 @@ TEST_F(ProcessorTest, RunStopsWhenAsked) {
   EXPECT_TRUE(consumer.commits.empty());
 }
 
-// run() writes a batch while it reads and transforms the next; every batch
-// still lands once, in log order, and no offset is committed before the
-// store holds what it covers.
+// Where no poll can revoke a partition, run() writes a batch while it reads
+// and transforms the next; every batch still lands once, in log order, and
+// no offset is committed before the store holds what it covers.
 TEST_F(ProcessorTest, OverlappedWritesLandInLogOrderAndCommitOnlyWhatIsStored) {
   for (int i = 0; i < 95; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+  consumer.revokes = false;
   std::vector<std::size_t> stored_at_commit;
   consumer.on_commit = [&] { stored_at_commit.push_back(store.observations.size()); };
   ProcessorOptions options;
@@ -544,30 +538,9 @@ TEST_F(ProcessorTest, OverlappedWritesLandInLogOrderAndCommitOnlyWhatIsStored) {
   EXPECT_EQ(processor.counters().batches.load(), 10);
 }
 
-// A poll that revokes partitions must not give them up while the batch
-// before it is still being written: their next owner would resume from an
-// older checkpoint, and this write would then overwrite its rows. Each write
-// takes 100 ms here, so without the wait the revocation would find nothing
-// stored yet.
-TEST_F(ProcessorTest, ARevocationWaitsForTheBatchBeingWritten) {
-  for (int i = 0; i < 30; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
-  store.checkpoint_write_time = std::chrono::milliseconds(100);
-  consumer.revoke_at_poll = 1;  // while the first batch is written
-  std::optional<std::size_t> stored_at_revoke;
-  consumer.on_revoke = [&] { stored_at_revoke = store.observations.size(); };
-  ProcessorOptions options;
-  options.batch_max_records = 10;
-  options.checkpoint_interval_ms = 0;  // every batch checkpoints
-  auto processor = make(options);
-  ASSERT_TRUE(processor.run({}, [] { return true; }).ok());
-  ASSERT_TRUE(stored_at_revoke.has_value()) << "the revoking poll ran";
-  EXPECT_EQ(*stored_at_revoke, 10u) << "the first batch was stored before its partitions were given up";
-  EXPECT_EQ(store.observations.size(), 30u);
-  EXPECT_EQ(consumer.commits.back().back().next_offset, 30);
-}
-
 TEST_F(ProcessorTest, AFailedOverlappedWriteStopsTheRunAndCommitsNothingPastIt) {
   for (int i = 0; i < 30; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+  consumer.revokes = false;
   store.failures = {make_error(Errc::io, "store.db: disk I/O error")};  // not transient: no retry
   ProcessorOptions options;
   options.batch_max_records = 10;

@@ -64,7 +64,7 @@ class EmbeddedConsumer final : public Consumer {
     for (const auto& [where, index] : index_) partitions.push_back(where);
     return partitions;
   }
-  void before_revoke(std::function<void()>) override {}  // nothing is ever revoked here
+  bool may_revoke_partitions() const override { return false; }
 
  private:
   Result<void> refresh(bool at_open);

@@ -62,7 +62,6 @@ void Assignment::assign(RdKafka::KafkaConsumer& consumer, const std::vector<RdKa
 }
 
 void Assignment::revoke(RdKafka::KafkaConsumer& consumer, const std::vector<RdKafka::TopicPartition*>& partitions) {
-  if (before_revoke_) before_revoke_();
   const bool lost = consumer.assignment_lost();
   if (cooperative_) {
     note_failure(consumer.incremental_unassign(partitions), "incremental unassign");

@@ -5,11 +5,9 @@
 // Consumer::poll()) and from close().
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <librdkafka/rdkafkacpp.h>
@@ -49,9 +47,6 @@ class Assignment final : public RdKafka::RebalanceCb {
   const std::map<TopicPartition, PartitionProgress>& partitions() const { return partitions_; }
   PartitionProgress* find(const TopicPartition& where);
 
-  // Called before partitions are given up, while this member still owns them.
-  void before_revoke(std::function<void()> hook) { before_revoke_ = std::move(hook); }
-
   // A failure to apply an assignment change, reported by the next poll.
   std::optional<Error> take_error();
 
@@ -67,7 +62,6 @@ class Assignment final : public RdKafka::RebalanceCb {
   std::uint64_t revocations_ = 0;
   std::map<TopicPartition, PartitionProgress> partitions_;
   std::optional<Error> error_;
-  std::function<void()> before_revoke_;
 };
 
 }  // namespace squall::log::kafka

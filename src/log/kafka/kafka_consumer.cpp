@@ -85,9 +85,7 @@ class GroupConsumer final : public Consumer {
   Result<std::vector<PartitionLag>> lag() override;
   Result<std::int64_t> group_lag() override;
   std::vector<TopicPartition> assignment() const override;
-  void before_revoke(std::function<void()> wait_for_writes) override {
-    assignment_.before_revoke(std::move(wait_for_writes));
-  }
+  bool may_revoke_partitions() const override { return true; }
 
  private:
   void await_first_assignment();
