@@ -830,6 +830,7 @@ Result<void> Processor::run(std::stop_token stop, const std::function<bool()>& d
   // one is read and transformed: the store write is the larger half of the
   // work, and this puts it on the second core.
   const bool overlap = !impl_->consumer.may_revoke_partitions();
+  bool lag_unknown = false;  // the last drained check failed: its repeats are logged at debug level
   while (!stop.stop_requested()) {
     // Read the upstream flag before polling: if the source had finished then
     // and this batch still finds the log caught up, nothing can follow.
@@ -845,8 +846,17 @@ Result<void> Processor::run(std::stop_token stop, const std::function<bool()>& d
     // Caught up with this consumer's partitions is not enough in a group: a
     // member that died may still hold others until the group notices.
     auto group_lag = impl_->consumer.group_lag();
-    if (!group_lag) return group_lag.error();
-    if (*group_lag == 0) return {};
+    if (group_lag && *group_lag == 0) return {};
+    if (!group_lag) {
+      // A broker restarting or moving leaders passes, as it does for the
+      // polls: ask again after the next batch rather than end the run.
+      const Errc code = group_lag.error().code;
+      if (code != Errc::unavailable && code != Errc::timeout) return group_lag.error();
+      spdlog::log(lag_unknown ? spdlog::level::debug : spdlog::level::warn,
+                  "cannot tell yet whether the group has drained the log, asking again after the next batch: {}",
+                  group_lag.error().message);
+    }
+    lag_unknown = !group_lag;
   }
   return impl_->settle(stop);
 }

@@ -62,12 +62,20 @@ struct FakeConsumer : log::Consumer {
   Result<std::vector<log::PartitionLag>> lag() override {
     return std::vector<log::PartitionLag>{{{"weather", 0}, static_cast<std::int64_t>(pending.size())}};
   }
-  Result<std::int64_t> group_lag() override { return static_cast<std::int64_t>(pending.size()); }
+  Result<std::int64_t> group_lag() override {
+    if (!group_lag_failures.empty()) {
+      Error e = group_lag_failures.front();
+      group_lag_failures.pop_front();
+      return e;
+    }
+    return static_cast<std::int64_t>(pending.size());
+  }
   std::vector<log::TopicPartition> assignment() const override { return assigned; }
   bool may_revoke_partitions() const override { return revokes; }
   std::vector<log::TopicPartition> assigned;  // empty: the processor learns partitions from records
   bool revokes = true;                        // like Kafka: run() writes each batch before the next poll
   std::function<void()> on_commit;
+  std::deque<Error> group_lag_failures;  // returned by the next group_lag() calls, in order
 };
 
 struct FakeProducer : log::Producer {
@@ -501,6 +509,27 @@ TEST_F(ProcessorTest, RunExitsOnceDrainedAndCaughtUp) {
   EXPECT_EQ(store.observations.size(), 25u);
   EXPECT_EQ(consumer.commits.back().back().next_offset, 25);
   EXPECT_EQ(processor.counters().lag.load(), 0);
+}
+
+// A broker that restarts just as the log drains must not end the run: the
+// drained check is asked again after the next batch.
+TEST_F(ProcessorTest, RunOutlastsABrokerThatCannotSayYetWhetherTheGroupHasDrained) {
+  for (int i = 0; i < 5; ++i) consumer.pending.push_back(consumed(0, i, payload(1, 1700000000 + 600 * i)));
+  consumer.group_lag_failures = {make_error(Errc::unavailable, "end offset of weather/0: Not leader for partition"),
+                                 make_error(Errc::timeout, "end offset of weather/0: timed out")};
+  auto processor = make();
+  ASSERT_TRUE(processor.run({}, [] { return true; }).ok());
+  EXPECT_TRUE(consumer.group_lag_failures.empty()) << "run() asked again until the group's lag was known";
+  EXPECT_EQ(store.observations.size(), 5u);
+}
+
+TEST_F(ProcessorTest, RunEndsWithTheErrorWhenTheDrainedCheckIsRefused) {
+  consumer.pending.push_back(consumed(0, 0, payload(1, 1700000000)));
+  consumer.group_lag_failures = {make_error(Errc::auth, "Kafka consumer group 'g': group authorization failed")};
+  auto processor = make();
+  auto ran = processor.run({}, [] { return true; });
+  ASSERT_FALSE(ran.ok());
+  EXPECT_EQ(ran.error().code, Errc::auth);
 }
 
 TEST_F(ProcessorTest, RunStopsWhenAsked) {
