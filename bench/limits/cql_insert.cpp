@@ -25,23 +25,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cql/cql.hpp"
+#include "cql_rows.hpp"
 #include "dataset.hpp"
-#include "store/cassandra/observation_columns.hpp"
 #include "store/cassandra/request_batches.hpp"
 
 namespace {
 
 using namespace squall;
-
-std::vector<cql::Value> row_values(const Observation& o, store::cassandra_columns::Absent absent) {
-  namespace columns = store::cassandra_columns;
-  std::vector<cql::Value> values;
-  values.reserve(1 + columns::kValueCount);
-  values.emplace_back(columns::day_of(o.observed_at));
-  columns::append_values(o, values, absent);
-  return values;
-}
 
 // Rows of one (city, day) partition next to each other, in time order.
 void sort_by_partition(std::vector<Observation>& rows) {
@@ -89,20 +79,13 @@ int main(int argc, char** argv) {
 
   auto rows = bench::simulated_observations(events, cities);
   if (rows_per_batch > 0 && !as_store) sort_by_partition(rows);
-  cql::SessionOptions options;
-  options.contact_points = {contact};
-  options.consistency = cql::Consistency::local_quorum;
-  options.max_in_flight = in_flight;
-  auto session = cql::Session::connect(options);
-  if (!session) {
-    std::fprintf(stderr, "cql_insert: %s\n", session.error().message.c_str());
+  auto connected = bench::connect_for_inserts(contact, keyspace, in_flight);
+  if (!connected) {
+    std::fprintf(stderr, "cql_insert: %s\n", connected.error().message.c_str());
     return 1;
   }
-  auto insert = (*session)->prepare(columns::insert_observation_cql(keyspace));
-  if (!insert) {
-    std::fprintf(stderr, "cql_insert: %s\n", insert.error().message.c_str());
-    return 1;
-  }
+  cql::Session& session = *connected->session;
+  const cql::Prepared& insert = connected->insert;
 
   const auto started = std::chrono::steady_clock::now();
   std::deque<std::future<Result<cql::QueryResult>>> pending;
@@ -117,26 +100,26 @@ int main(int argc, char** argv) {
   };
   std::vector<cql::BatchStatement> batch;
   const auto flush = [&] {
-    if (!batch.empty()) send((*session)->batch_async(std::exchange(batch, {}), cql::idempotent_options()));
+    if (!batch.empty()) send(session.batch_async(std::exchange(batch, {}), cql::idempotent_options()));
   };
   store::cassandra_batches::RequestBatches store_batches([&](std::vector<cql::BatchStatement> statements) {
-    send(store::cassandra_batches::send(**session, std::move(statements)));
+    send(store::cassandra_batches::send(session, std::move(statements)));
   });
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto day = columns::day_of(rows[i].observed_at);
     if (as_store) {
-      store_batches.add({*insert, row_values(rows[i], absent)},
+      store_batches.add({insert, bench::observation_row(rows[i], absent)},
                         store::cassandra_batches::partition_id(0, rows[i].city_id, day));
       continue;
     }
     if (rows_per_batch == 0) {
-      send((*session)->execute_async(*insert, row_values(rows[i], absent), cql::idempotent_options()));
+      send(session.execute_async(insert, bench::observation_row(rows[i], absent), cql::idempotent_options()));
       continue;
     }
     const bool same_partition =
         i > 0 && rows[i].city_id == rows[i - 1].city_id && day == columns::day_of(rows[i - 1].observed_at);
     if (!same_partition || batch.size() == rows_per_batch) flush();
-    batch.push_back({*insert, row_values(rows[i], absent)});
+    batch.push_back({insert, bench::observation_row(rows[i], absent)});
   }
   store_batches.flush();
   flush();
