@@ -136,9 +136,11 @@ class Processor {
   // Runs batches until `stop` is requested (the in-flight batch is finished
   // and committed first) or, when `drained` is given, until a batch finds the
   // log caught up after `drained()` returned true and the whole group has
-  // committed everything (Consumer::group_lag() is zero). Where no poll can
-  // revoke a partition, a batch's sinks are written on a second thread while
-  // the next batch is read and transformed (docs/ARCHITECTURE.md).
+  // committed everything (Consumer::group_lag() is zero; a group_lag() that
+  // finds the broker unavailable or timed out is asked again after the next
+  // batch, and any other error ends the run). Where no poll can revoke a
+  // partition, a batch's sinks are written on a second thread while the next
+  // batch is read and transformed (docs/ARCHITECTURE.md).
   Result<void> run(std::stop_token stop, const std::function<bool()>& drained = {});
 
   const ProcessorCounters& counters() const { return counters_; }
