@@ -850,8 +850,7 @@ Result<void> Processor::run(std::stop_token stop, const std::function<bool()>& d
     if (!group_lag) {
       // A broker restarting or moving leaders passes, as it does for the
       // polls: ask again after the next batch rather than end the run.
-      const Errc code = group_lag.error().code;
-      if (code != Errc::unavailable && code != Errc::timeout) return group_lag.error();
+      if (!is_transient(group_lag.error())) return group_lag.error();
       spdlog::log(lag_unknown ? spdlog::level::debug : spdlog::level::warn,
                   "cannot tell yet whether the group has drained the log, asking again after the next batch: {}",
                   group_lag.error().message);
