@@ -12,6 +12,7 @@ import struct
 import subprocess
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import SQUALL, clean_env, csv_rows, squall
@@ -52,6 +53,17 @@ def kill9(process):
     if process.poll() is None:
         process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+
+
+@contextmanager
+def held_still(process):
+    """The process stopped (SIGSTOP) for the block's duration: a fault set up
+    meanwhile meets it mid-stream, however fast it would have run on."""
+    process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGCONT)
 
 
 def rss_kib(pid):

@@ -15,14 +15,13 @@ multisets, to the clean run's: 0 lost, 0 duplicated."""
 
 import os
 import random
-import signal
 import time
 
 import pytest
 
 from conftest import squall, wait_until
 from faults import (BAD_LINES, RULES, assert_same_results, cassandra_session, cassandra_snapshot, csv_count,
-                    ingest_dataset, kafka_committed_offsets, kill9, rss_kib, services, start_logged)
+                    held_still, ingest_dataset, kafka_committed_offsets, kill9, rss_kib, services, start_logged)
 
 BROKER = os.environ.get("SQUALL_TEST_KAFKA", "")
 NODE = os.environ.get("SQUALL_TEST_CASSANDRA", "")
@@ -149,12 +148,9 @@ def test_kafka_broker_stopped_and_restarted_mid_stream(dataset):
         # A fast processor stores the rest of the data set in the seconds the
         # broker takes to stop (20 000 rows in 2 s in one CI run): hold it
         # still until the broker is down, so the outage meets it mid-stream.
-        os.kill(processor.pid, signal.SIGSTOP)
-        try:
+        with held_still(processor):
             at_stop = csv_count(data_dir)
             stop_s = services("stop", "kafka")
-        finally:
-            os.kill(processor.pid, signal.SIGCONT)
         time.sleep(5)
         assert processor.poll() is None, f"the processor died with the broker:\n{log_path.read_text()[-3000:]}"
         start_s = services("start", "kafka")
@@ -185,12 +181,9 @@ def test_cassandra_stopped_for_30s_mid_stream(dataset):
         # the rest of the data set: hold it still until the node is down, so
         # the outage always meets it mid-stream. Its memory, held still, is
         # what it was running.
-        os.kill(processor.pid, signal.SIGSTOP)
-        try:
-            baseline_kib = max(rss_kib(processor.pid) for _ in range(5) if time.sleep(0.1) is None)
+        with held_still(processor):
+            baseline_kib = rss_kib(processor.pid)
             stop_s = services("stop", "cassandra")
-        finally:
-            os.kill(processor.pid, signal.SIGCONT)
         t_down = time.monotonic()
         # A commit can still be in flight for a batch Cassandra acknowledged before it stopped.
         time.sleep(1)

@@ -9,14 +9,14 @@ import gc
 import json
 import random
 import shutil
-import signal
 import subprocess
 import time
 
 import pytest
 
 from conftest import squall, stored_observation_count, wait_until
-from faults import (BAD_LINES, RULES, assert_same_results, ingest_dataset, kill9, sqlite_snapshot, start_logged)
+from faults import (BAD_LINES, RULES, assert_same_results, held_still, ingest_dataset, kill9, sqlite_snapshot,
+                    start_logged)
 
 # Enough that the later kills still find work on a fast host: a processor
 # there stores well over 100 000 observations a second (40 000 once left only
@@ -134,12 +134,9 @@ def run_until_fault(data_dir, tmp_path, inject, log_name):
         assert processor.poll() is None, f"the processor exited before the fault: {log_path.read_text()[-2000:]}"
         # Held still while the fault is set up, so that a processor faster
         # than the setup still meets it mid-stream.
-        processor.send_signal(signal.SIGSTOP)
-        stored_at_fault = stored_observation_count(data_dir)
-        try:
+        with held_still(processor):
+            stored_at_fault = stored_observation_count(data_dir)
             inject()
-        finally:
-            processor.send_signal(signal.SIGCONT)
         try:
             code = processor.wait(timeout=60)
         except subprocess.TimeoutExpired:
